@@ -1,0 +1,73 @@
+"""The Rasa input channel the service desk talks to.
+
+Like Rasa's REST channel, but the answer carries what the assistant understood, so
+that the service desk can log topic, confidence and language with each message:
+
+    POST /webhooks/servicedesk/webhook
+    {"sender": "<conversation id>", "message": "...", "metadata": {"language": "sv"}}
+    -> {"messages": [...], "nlu": {"intent": ..., "confidence": ..., "language": ...,
+        "detected_language": {...}, "ranking": [...]}}
+"""
+
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+RANKING_SIZE = 3
+
+
+class ServiceDeskInput(InputChannel):
+    """REST-style channel that also returns the NLU result of the message."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "servicedesk"
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        webhook = Blueprint("servicedesk_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.json or {}
+            sender = body.get("sender")
+            text = body.get("message")
+            if not isinstance(sender, str) or not isinstance(text, str):
+                return response.json({"error": "sender and message are required"}, status=400)
+            collector = CollectingOutputChannel()
+            await on_new_message(
+                UserMessage(text, collector, sender, input_channel=self.name(),
+                            metadata=body.get("metadata"))
+            )
+            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+            return response.json({"messages": collector.messages, "nlu": understood(tracker)})
+
+        return webhook
+
+
+def understood(tracker: Optional[DialogueStateTracker]) -> Dict[str, Any]:
+    """Intent, confidence and languages of the tracker's latest user message."""
+    if tracker is None or tracker.latest_message is None:
+        return {}
+    parse = tracker.latest_message.parse_data
+    intent = parse.get("intent") or {}
+    ranking = parse.get("intent_ranking") or []  # type: ignore[typeddict-item]
+    return {
+        "intent": intent.get("name"),
+        "confidence": intent.get("confidence"),
+        "language": tracker.get_slot("language"),
+        "detected_language": parse.get("language"),  # type: ignore[typeddict-item]
+        "ranking": [
+            {"intent": r.get("name"), "confidence": r.get("confidence")}
+            for r in ranking[:RANKING_SIZE]
+        ],
+    }
