@@ -21,6 +21,25 @@ MIN_LETTERS_SINGLE_WORD = 9
 MIN_CONFIDENCE_TO_SWITCH = 0.6
 MIN_CONFIDENCE_SINGLE_WORD = 0.9
 
+FUNCTION_WORD_WEIGHT = 0.4
+# Names that read the same in every language and only confuse the detector.
+NEUTRAL_NAMES = frozenset("porvoo porvoon borgå kompassi omaolo kela fpa suomi.fi".split())
+# Frequent short words that belong to one of the three languages only (not "en", "ja",
+# "on", "i", which two of them share).
+FUNCTION_WORDS: Dict[str, frozenset[str]] = {
+    "fi": frozenset("""ei mä mun mulle minä minun meidän meiän sinä sä sun te he se ne tämä
+        tää että kun jos mutta tai myös vai vielä miten mitä mikä missä mistä mihin milloin
+        kuka ketä onko voiko voinko saako onks voiks kanssa ilman pitää pitäisi olen ole oli
+        olla kiitos hei moi""".split()),
+    "sv": frozenset("""och är jag int inte det den de dom ett hur vad var vem när varför med
+        till från för på av om kan ska skulle har hade vill jo nå sen också eller men tack
+        hej mig dig min mitt vår våra finns""".split()),
+    "en": frozenset("""the is are am was were my your our their this that these those what
+        where when who how why which can could would should will do does did have has had
+        for of to at with from about please and or but it me you we they not there
+        any some""".split()),
+}
+
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -50,10 +69,19 @@ def detect_language(text: str) -> Optional[LanguageGuess]:
     words = _WORD.findall(text)
     if not words:
         return None
-    values = _detector().compute_language_confidence_values(" ".join(words))
-    best = values[0]
-    code = _LINGUA_TO_CODE[best.language]
-    return LanguageGuess(code, round(best.value, 4), _is_reliable(words, best.value))
+    words = [w for w in words if w.lower() not in NEUTRAL_NAMES] or words
+    scores = {
+        _LINGUA_TO_CODE[value.language]: value.value
+        for value in _detector().compute_language_confidence_values(" ".join(words))
+    }
+    # Residents mix in the other languages' service words ("my tid at hälsostationen",
+    # "hoitopaikka for toddler"); the little words of a sentence tell its language.
+    lowered = [word.lower() for word in words]
+    for code, function_words in FUNCTION_WORDS.items():
+        scores[code] += FUNCTION_WORD_WEIGHT * sum(word in function_words for word in lowered)
+    code = max(scores, key=lambda c: scores[c])
+    confidence = min(1.0, scores[code]) if len(words) > 1 else scores[code]
+    return LanguageGuess(code, round(confidence, 4), _is_reliable(words, confidence))
 
 
 def _is_reliable(words: list[str], confidence: float) -> bool:

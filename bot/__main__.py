@@ -1,0 +1,51 @@
+"""Commands of the assistant.
+
+    python -m bot classify [--model PATH]   one message per stdin line -> one JSON line each
+    python -m bot evaluate [--out DIR]      held-out evaluation (tests/nlu/heldout)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def classify(args: argparse.Namespace) -> int:
+    from bot.nlu import Classifier
+
+    classifier = Classifier(args.model)
+    for line in sys.stdin:
+        text = line.rstrip("\n").rstrip("\r")
+        result = classifier.classify(text).as_dict()
+        result.pop("intent")
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from bot.evaluation import run_evaluation
+
+    return run_evaluation(model=args.model, heldout=args.heldout, out=args.out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    classify_cmd = commands.add_parser("classify", help="classify stdin lines as JSON lines")
+    classify_cmd.add_argument("--model", type=Path, default=None)
+    classify_cmd.set_defaults(run=classify)
+    evaluate_cmd = commands.add_parser("evaluate", help="evaluate on the held-out test set")
+    evaluate_cmd.add_argument("--model", type=Path, default=None)
+    evaluate_cmd.add_argument("--heldout", type=Path, default=Path("tests/nlu/heldout"))
+    evaluate_cmd.add_argument("--out", type=Path, default=Path("results/evaluation"))
+    evaluate_cmd.set_defaults(run=evaluate)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

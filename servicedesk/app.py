@@ -1,0 +1,78 @@
+"""The service desk application: web chat API, widget, health; runs the gateway."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Dict, Literal, Optional
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from servicedesk import retention
+from servicedesk.core.db import make_engine, make_session_factory, migrate
+from servicedesk.core.settings import Settings, get_settings
+from servicedesk.events import EventBus
+from servicedesk.gateway import Gateway
+from servicedesk.health import system_health
+from servicedesk.rasa_client import RasaClient
+from servicedesk.ratelimit import RateLimiter
+from servicedesk.webchat import api as webchat_api
+
+WEBCHAT_DIR = Path(__file__).parent / "webchat"
+
+
+def create_app(settings: Optional[Settings] = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate(settings.database_url)
+        engine = make_engine(settings.database_url)
+        sessions = make_session_factory(engine)
+        rasa = RasaClient(rasa_url=settings.rasa_url,
+                          action_server_url=settings.action_server_url,
+                          timeout=settings.rasa_timeout_seconds)
+        app.state.settings = settings
+        app.state.sessions = sessions
+        app.state.rasa = rasa
+        app.state.gateway = Gateway(sessions=sessions, rasa=rasa, bus=EventBus())
+        app.state.limits = {
+            "messages_per_conversation": RateLimiter(
+                settings.messages_per_minute_per_conversation),
+            "messages_per_address": RateLimiter(settings.messages_per_minute_per_address),
+            "conversations_per_address": RateLimiter(
+                settings.conversations_per_minute_per_address),
+        }
+        retention_job = retention.start(sessions, settings)
+        try:
+            yield
+        finally:
+            retention_job.cancel()
+            await rasa.close()
+            engine.dispose()
+
+    app = FastAPI(title="Porvoo / Borgå citizen service desk", version="0.1.0",
+                  description="Conversation gateway, web chat API and contact log.",
+                  lifespan=lifespan)
+    app.include_router(webchat_api.router)
+    app.add_exception_handler(webchat_api.RateLimited, webchat_api.rate_limited_handler)
+    app.mount("/static", StaticFiles(directory=WEBCHAT_DIR / "static"), name="static")
+    templates = Jinja2Templates(directory=str(WEBCHAT_DIR / "templates"))
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def demo_page(request: Request, lang: Literal["fi", "sv", "en"] = "fi") -> Any:
+        """A page like the city's website, with the chat widget on it."""
+        return templates.TemplateResponse(request, "demo.html", {"lang": lang})
+
+    @app.get("/health", tags=["operations"])
+    async def health(request: Request) -> JSONResponse:
+        """200 only when the service desk, database, Rasa and action server are ready."""
+        state: Dict[str, Any] = await system_health(request.app.state.sessions,
+                                                    request.app.state.rasa)
+        return JSONResponse(state, status_code=200 if state["ok"] else 503)
+
+    return app

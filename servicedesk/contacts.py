@@ -1,0 +1,139 @@
+"""The contact log: storing and reading conversations, messages, handoffs and ratings.
+
+Plain functions over a SQLAlchemy session; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from servicedesk.core.types import utcnow
+from servicedesk.models import Conversation, Handoff, Message, Rating
+from servicedesk.texts import department_name
+
+OPEN_HANDOFF_STATUSES = ("waiting", "claimed", "answered")
+PRIORITY_BY_REASON = {"sensitive": 1, "asked": 2, "fallback": 2, "unavailable": 2}
+AVERAGE_HANDLING_MINUTES = 4
+
+
+class ConversationNotFound(LookupError):
+    """No conversation has this id."""
+
+
+def create_conversation(session: Session, *, channel: str, language: str) -> Conversation:
+    conversation = Conversation(channel=channel, language=language, mode="bot")
+    session.add(conversation)
+    session.flush()
+    return conversation
+
+
+def get_conversation(session: Session, conversation_id: str) -> Conversation:
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise ConversationNotFound(conversation_id)
+    return conversation
+
+
+def add_message(
+    session: Session,
+    conversation: Conversation,
+    *,
+    sender: str,
+    text: str,
+    buttons: Optional[List[Dict[str, str]]] = None,
+    outcome: Optional[str] = None,
+) -> Message:
+    now = utcnow()
+    message = Message(conversation_id=conversation.id, sender=sender, text=text,
+                      buttons=buttons or None, outcome=outcome, created_at=now)
+    conversation.last_activity_at = now
+    session.add(message)
+    session.flush()
+    return message
+
+
+def messages_after(session: Session, conversation_id: str, after_id: int,
+                   limit: int = 200) -> List[Message]:
+    """Messages of a conversation with an id above `after_id`, oldest first."""
+    query = (select(Message)
+             .where(Message.conversation_id == conversation_id, Message.id > after_id)
+             .order_by(Message.id).limit(limit))
+    return list(session.execute(query).scalars())
+
+
+def open_handoff(session: Session, conversation: Conversation, *, department: str,
+                 reason: str, topic: Optional[str]) -> Handoff:
+    """Switch the conversation to a person and put it in its department's queue."""
+    handoff = Handoff(
+        conversation_id=conversation.id, department=department, reason=reason, topic=topic,
+        language=conversation.language, priority=PRIORITY_BY_REASON.get(reason, 2),
+        status="waiting", created_at=utcnow(),
+    )
+    conversation.mode = "human"
+    session.add(handoff)
+    session.flush()
+    return handoff
+
+
+def current_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
+    """The newest handoff of a conversation, open or not."""
+    query = (select(Handoff).where(Handoff.conversation_id == conversation_id)
+             .order_by(Handoff.id.desc()).limit(1))
+    return session.execute(query).scalars().first()
+
+
+def queue_position(session: Session, handoff: Handoff) -> int:
+    """1 + the waiting items of the same department ahead of this one."""
+    ahead = session.execute(
+        select(func.count(Handoff.id)).where(
+            Handoff.department == handoff.department, Handoff.status == "waiting",
+            (Handoff.priority < handoff.priority)
+            | ((Handoff.priority == handoff.priority) & (Handoff.id < handoff.id)),
+        )
+    ).scalar_one()
+    return int(ahead) + 1
+
+
+def add_rating(session: Session, conversation: Conversation, rating: int) -> Rating:
+    row = Rating(conversation_id=conversation.id, rating=rating, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def message_view(message: Message) -> Dict[str, Any]:
+    """A message as the public API shows it."""
+    return {
+        "id": str(message.id),
+        "sender": message.sender,
+        "text": message.text,
+        "buttons": message.buttons or [],
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def conversation_state(session: Session, conversation: Conversation) -> Dict[str, Any]:
+    """The public state of a conversation: mode, language and its handoff."""
+    handoff = current_handoff(session, conversation.id)
+    return {
+        "conversation_id": conversation.id,
+        "channel": conversation.channel,
+        "language": conversation.language,
+        "mode": conversation.mode,
+        "handoff": handoff_view(session, handoff, conversation.language) if handoff else None,
+    }
+
+
+def handoff_view(session: Session, handoff: Handoff, language: str) -> Dict[str, Any]:
+    waiting = handoff.status == "waiting"
+    position = queue_position(session, handoff) if waiting else None
+    return {
+        "status": handoff.status,
+        "department": handoff.department,
+        "department_name": department_name(handoff.department, language),
+        "queue_position": position,
+        "estimated_wait_minutes": position * AVERAGE_HANDLING_MINUTES if position else None,
+    }

@@ -1,0 +1,225 @@
+"""The conversation gateway: every resident message is logged once, then routed.
+
+Bot mode: the message goes to Rasa and its replies come back (and are logged).
+Human mode: the message goes to the staff of the handoff's department.
+A message is committed before it is forwarded, so an outage of Rasa, its action server
+or the network loses nothing; the resident is told what happened in their language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from servicedesk import contacts
+from servicedesk.core.db import transaction
+from servicedesk.events import EventBus, conversation_topic, department_topic
+from servicedesk.models import Conversation, Message
+from servicedesk.rasa_client import BotTurn, RasaClient, RasaUnavailable
+from servicedesk.texts import LANGUAGES, text
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+GREETING_PAYLOAD = "/greet"
+HANDOFF_PAYLOAD = "/human_handoff"
+DEPARTMENTS = ("kompassi", "education", "health", "family", "social", "culture", "technical")
+DEFAULT_DEPARTMENT = "kompassi"
+
+
+@dataclass
+class TurnResult:
+    """What the resident gets back for one message."""
+
+    messages: List[Dict[str, Any]]
+    state: Dict[str, Any]
+    cursor: str
+
+
+class Gateway:
+    def __init__(self, *, sessions: sessionmaker, rasa: RasaClient, bus: EventBus) -> None:
+        self.sessions = sessions
+        self.rasa = rasa
+        self.bus = bus
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
+
+    async def _db(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one transaction, off the event loop."""
+        def run() -> T:
+            with transaction(self.sessions) as session:
+                return work(session)
+        return await asyncio.to_thread(run)
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[conversation_id] = lock
+        return lock
+
+    async def open_conversation(self, *, channel: str, language: str) -> TurnResult:
+        """Start a conversation and greet the resident in their language."""
+        conversation = await self._db(
+            lambda s: contacts.create_conversation(s, channel=channel, language=language))
+        try:
+            turn = await self.rasa.send(conversation_id=conversation.id,
+                                        text=GREETING_PAYLOAD, language=language)
+        except RasaUnavailable:
+            turn = None
+        return await self._db(lambda s: self._record_greeting(s, conversation.id, turn))
+
+    def _record_greeting(self, session: Session, conversation_id: str,
+                         turn: Optional[BotTurn]) -> TurnResult:
+        conversation = contacts.get_conversation(session, conversation_id)
+        if turn is None:
+            replies = [self._add_offline_reply(session, conversation, "welcome_offline")]
+        else:
+            replies = [contacts.add_message(session, conversation, sender="bot", text=r.text,
+                                            buttons=r.buttons) for r in turn.replies]
+        return self._result(session, conversation, replies)
+
+    async def receive(self, *, conversation_id: str, text: str,
+                      payload: Optional[str] = None) -> TurnResult:
+        """Log one resident message, route it, and return the replies."""
+        async with self._lock(conversation_id):
+            stored = await self._db(lambda s: self._store_resident_message(s, conversation_id,
+                                                                           text))
+            message_id, mode, language, department = stored
+            if mode == "human":
+                self._publish_to_staff(department, conversation_id)
+                return await self._db(lambda s: self._result(
+                    s, contacts.get_conversation(s, conversation_id), []))
+            forwarded = payload or text
+            try:
+                turn = await self.rasa.send(conversation_id=conversation_id, text=forwarded,
+                                            language=language)
+            except RasaUnavailable:
+                result = await self._db(lambda s: self._record_unavailable(
+                    s, conversation_id, message_id, asked_for_person=forwarded == HANDOFF_PAYLOAD))
+            else:
+                result = await self._db(lambda s: self._record_turn(s, conversation_id,
+                                                                    message_id, turn))
+        self._publish_replies(conversation_id, result)
+        return result
+
+    def _store_resident_message(self, session: Session, conversation_id: str,
+                                text: str) -> tuple[int, str, str, Optional[str]]:
+        conversation = contacts.get_conversation(session, conversation_id)
+        handoff = contacts.current_handoff(session, conversation_id)
+        human = conversation.mode == "human"
+        message = contacts.add_message(session, conversation, sender="resident", text=text,
+                                       outcome="to_staff" if human else "pending")
+        department = handoff.department if handoff else None
+        return message.id, conversation.mode, conversation.language, department
+
+    def _record_turn(self, session: Session, conversation_id: str, message_id: int,
+                     turn: BotTurn) -> TurnResult:
+        conversation = contacts.get_conversation(session, conversation_id)
+        if turn.language in LANGUAGES:
+            conversation.language = turn.language
+        handoff = turn.control("handoff")
+        rating = turn.control("rating")
+        message = session.get(Message, message_id)
+        message.topic = turn.intent
+        message.confidence = turn.confidence
+        message.language = conversation.language
+        message.outcome = ("handoff" if handoff else
+                           "fallback" if turn.intent == "nlu_fallback" else "answered")
+        replies = [contacts.add_message(session, conversation, sender="bot", text=r.text,
+                                        buttons=r.buttons) for r in turn.replies]
+        if rating and isinstance(rating.get("rating"), int):
+            contacts.add_rating(session, conversation, rating["rating"])
+        if handoff:
+            department = str(handoff.get("department") or DEFAULT_DEPARTMENT)
+            replies.append(self._hand_off(
+                session, conversation,
+                department=department if department in DEPARTMENTS else DEFAULT_DEPARTMENT,
+                reason=str(handoff.get("reason") or "asked"), topic=handoff.get("topic")))
+        return self._result(session, conversation, replies)
+
+    def _record_unavailable(self, session: Session, conversation_id: str, message_id: int,
+                            *, asked_for_person: bool) -> TurnResult:
+        conversation = contacts.get_conversation(session, conversation_id)
+        message = session.get(Message, message_id)
+        if asked_for_person:
+            message.outcome = "handoff"
+            reply = self._hand_off(session, conversation, department=DEFAULT_DEPARTMENT,
+                                   reason="unavailable", topic=None)
+        else:
+            message.outcome = "unavailable"
+            reply = self._add_offline_reply(session, conversation, "rasa_unavailable")
+        return self._result(session, conversation, [reply])
+
+    def _add_offline_reply(self, session: Session, conversation: Conversation,
+                           key: str) -> Message:
+        language = conversation.language
+        button = {"title": text("button_talk_to_person", language), "payload": HANDOFF_PAYLOAD}
+        return contacts.add_message(session, conversation, sender="system",
+                                    text=text(key, language), buttons=[button])
+
+    def _hand_off(self, session: Session, conversation: Conversation, *, department: str,
+                  reason: str, topic: Optional[str]) -> Message:
+        handoff = contacts.open_handoff(session, conversation, department=department,
+                                        reason=reason, topic=topic)
+        position = contacts.queue_position(session, handoff)
+        notice = text("queue_position", conversation.language, position=position,
+                      minutes=position * contacts.AVERAGE_HANDLING_MINUTES)
+        logger.info("handoff opened: department=%s reason=%s", department, reason)
+        self.bus.publish(department_topic(department), {"type": "queue_changed"})
+        return contacts.add_message(session, conversation, sender="system", text=notice)
+
+    def _result(self, session: Session, conversation: Conversation,
+                replies: List[Message]) -> TurnResult:
+        state = contacts.conversation_state(session, conversation)
+        last = max((m.id for m in replies), default=None)
+        return TurnResult(messages=[contacts.message_view(m) for m in replies], state=state,
+                          cursor=str(last) if last is not None else "")
+
+    def _publish_replies(self, conversation_id: str, result: TurnResult) -> None:
+        topic = conversation_topic(conversation_id)
+        for message in result.messages:
+            self.bus.publish(topic, {"type": "message", "message": message,
+                                     "cursor": message["id"]})
+        self.bus.publish(topic, {"type": "state", "conversation": result.state})
+
+    def _publish_to_staff(self, department: Optional[str], conversation_id: str) -> None:
+        event = {"type": "resident_message", "conversation_id": conversation_id}
+        self.bus.publish(department_topic(department or DEFAULT_DEPARTMENT), event)
+        self.bus.publish(f"staff:{conversation_id}", event)
+
+    async def post_staff_message(self, *, conversation_id: str, text: str) -> Dict[str, Any]:
+        """A staff reply: logged, then pushed live to the resident."""
+        def store(session: Session) -> Dict[str, Any]:
+            conversation = contacts.get_conversation(session, conversation_id)
+            handoff = contacts.current_handoff(session, conversation_id)
+            message = contacts.add_message(session, conversation, sender="staff", text=text)
+            if handoff and handoff.first_response_at is None:
+                handoff.first_response_at = message.created_at
+                handoff.status = "answered"
+            return {"message": contacts.message_view(message),
+                    "state": contacts.conversation_state(session, conversation)}
+        stored = await self._db(store)
+        topic = conversation_topic(conversation_id)
+        self.bus.publish(topic, {"type": "message", "message": stored["message"],
+                                 "cursor": stored["message"]["id"]})
+        self.bus.publish(topic, {"type": "state", "conversation": stored["state"]})
+        return stored["message"]
+
+    async def state(self, conversation_id: str) -> Dict[str, Any]:
+        return await self._db(lambda s: contacts.conversation_state(
+            s, contacts.get_conversation(s, conversation_id)))
+
+    async def history(self, conversation_id: str, after: int) -> TurnResult:
+        def read(session: Session) -> TurnResult:
+            conversation = contacts.get_conversation(session, conversation_id)
+            messages = contacts.messages_after(session, conversation_id, after)
+            result = self._result(session, conversation, messages)
+            result.cursor = result.cursor or str(after)
+            return result
+        return await self._db(read)

@@ -1,0 +1,99 @@
+"""HTTP client of the Rasa server (its service-desk channel, bot/channel.py)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/servicedesk/webhook"
+HEALTH_TIMEOUT_SECONDS = 2.0
+
+
+class RasaUnavailable(Exception):
+    """Rasa or its action server did not answer (in time, or at all)."""
+
+
+@dataclass
+class BotReply:
+    text: str
+    buttons: List[Dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class BotTurn:
+    """Rasa's answer to one resident message."""
+
+    replies: List[BotReply]
+    controls: List[Dict[str, Any]]
+    intent: Optional[str]
+    confidence: Optional[float]
+    language: Optional[str]
+
+    def control(self, kind: str) -> Optional[Dict[str, Any]]:
+        return next((c for c in self.controls if c.get("type") == kind), None)
+
+
+class RasaClient:
+    def __init__(self, *, rasa_url: str, action_server_url: str, timeout: float) -> None:
+        self.rasa_url = rasa_url.rstrip("/")
+        self.action_server_url = action_server_url.rstrip("/")
+        self._http = httpx.AsyncClient(timeout=timeout)
+
+    async def send(self, *, conversation_id: str, text: str, language: str) -> BotTurn:
+        """Forward one resident message; raises RasaUnavailable on any failure."""
+        body = {"sender": conversation_id, "message": text, "metadata": {"language": language}}
+        try:
+            response = await self._http.post(self.rasa_url + WEBHOOK_PATH, json=body)
+            response.raise_for_status()
+            data = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            logger.warning("rasa request failed: %s", type(error).__name__)
+            raise RasaUnavailable(type(error).__name__) from error
+        turn = parse_turn(data)
+        if not turn.replies and not turn.controls:
+            # Rasa answers with nothing when its action server failed.
+            raise RasaUnavailable("no reply (action server down?)")
+        return turn
+
+    async def rasa_status(self) -> Dict[str, Any]:
+        """Whether the Rasa server is up with a model loaded."""
+        try:
+            response = await self._http.get(self.rasa_url + "/status",
+                                             timeout=HEALTH_TIMEOUT_SECONDS)
+            model = response.json().get("model_file") if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError) as error:
+            return {"ok": False, "error": type(error).__name__}
+        return {"ok": bool(model), "model": model}
+
+    async def action_server_status(self) -> Dict[str, Any]:
+        try:
+            response = await self._http.get(self.action_server_url + "/health",
+                                             timeout=HEALTH_TIMEOUT_SECONDS)
+        except httpx.HTTPError as error:
+            return {"ok": False, "error": type(error).__name__}
+        return {"ok": response.status_code == 200}
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+
+def parse_turn(data: Dict[str, Any]) -> BotTurn:
+    """Split the channel's answer into visible replies and control payloads."""
+    replies: List[BotReply] = []
+    controls: List[Dict[str, Any]] = []
+    for message in data.get("messages") or []:
+        custom = message.get("custom")
+        if isinstance(custom, dict):
+            controls.append(custom)
+        if message.get("text"):
+            buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+                       for b in message.get("buttons") or []]
+            replies.append(BotReply(text=str(message["text"]), buttons=buttons))
+    nlu = data.get("nlu") or {}
+    return BotTurn(replies=replies, controls=controls, intent=nlu.get("intent"),
+                   confidence=nlu.get("confidence"), language=nlu.get("language"))

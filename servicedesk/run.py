@@ -1,0 +1,54 @@
+"""`make run`: start Rasa, the action server and the service desk, wait until ready.
+
+The processes run under honcho (Procfile); Ctrl-C stops all of them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from servicedesk.core.db import migrate
+from servicedesk.core.settings import PROJECT_ROOT, get_settings
+
+READY_TIMEOUT_SECONDS = 300
+
+
+def wait_until_ready(url: str, process: subprocess.Popen) -> bool:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    return False
+
+
+def main() -> int:
+    settings = get_settings()
+    migrate(settings.database_url)
+    # Rasa and its action server stay on their standard ports (endpoints.yml).
+    env = {**os.environ, "PORT": str(settings.port), "HOST": os.environ.get("HOST", "127.0.0.1"),
+           "RASA_PORT": "5005", "ACTION_PORT": "5055"}
+    honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"],
+                              cwd=PROJECT_ROOT, env=env)
+    signal.signal(signal.SIGTERM, lambda *_: honcho.send_signal(signal.SIGTERM))
+    base = f"http://localhost:{settings.port}"
+    try:
+        if wait_until_ready(f"{base}/health", honcho):
+            print(f"\n  Ready: {base}  (widget demo; API docs at {base}/docs)\n", flush=True)
+        return honcho.wait()
+    except KeyboardInterrupt:
+        honcho.send_signal(signal.SIGINT)
+        return honcho.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

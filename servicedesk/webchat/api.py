@@ -1,0 +1,214 @@
+"""The public web chat API that the website widget uses."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated, Any, Dict, List, Literal, Optional
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, WebSocket
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.websockets import WebSocketDisconnect
+
+from servicedesk.contacts import ConversationNotFound
+from servicedesk.core.settings import Settings
+from servicedesk.events import conversation_topic
+from servicedesk.gateway import Gateway, TurnResult
+from servicedesk.ratelimit import RateLimiter
+
+router = APIRouter(prefix="/api/webchat", tags=["web chat"])
+MAX_PAYLOAD_CHARS = 200
+WEBSOCKET_PING_SECONDS = 25
+
+
+class NewConversation(BaseModel):
+    language: Optional[Literal["fi", "sv", "en"]] = None
+
+
+class ResidentMessage(BaseModel):
+    text: str = Field(..., description="The resident's text (at most the documented limit, "
+                                       "2000 characters by default).")
+    payload: Optional[str] = Field(None, max_length=MAX_PAYLOAD_CHARS, regex=r"^/",
+                                   description="The payload of a clicked button.")
+
+
+class Button(BaseModel):
+    title: str
+    payload: str
+
+
+class MessageOut(BaseModel):
+    id: str
+    sender: Literal["resident", "bot", "staff", "system"]
+    text: str
+    buttons: List[Button]
+    created_at: str
+
+
+class HandoffOut(BaseModel):
+    status: str
+    department: str
+    department_name: str
+    queue_position: Optional[int]
+    estimated_wait_minutes: Optional[int]
+
+
+class ConversationState(BaseModel):
+    conversation_id: str
+    channel: str
+    language: str
+    mode: Literal["bot", "human"]
+    handoff: Optional[HandoffOut]
+
+
+class ConversationCreated(ConversationState):
+    messages: List[MessageOut]
+    cursor: str
+
+
+class TurnOut(BaseModel):
+    messages: List[MessageOut]
+    conversation: ConversationState
+    cursor: str
+
+
+class MessagesOut(BaseModel):
+    messages: List[MessageOut]
+    cursor: str
+
+
+def get_gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+
+
+def enforce(limiter: RateLimiter, key: str) -> None:
+    wait = limiter.hit(key)
+    if wait:
+        raise RateLimited(wait)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def not_found() -> HTTPException:
+    return HTTPException(status_code=404, detail="Unknown conversation.")
+
+
+@router.post("/conversations", status_code=201, response_model=ConversationCreated)
+async def start_conversation(request: Request, gateway: GatewayDep, settings: SettingsDep,
+                             body: Optional[NewConversation] = None) -> Dict[str, Any]:
+    """Start a conversation; the answer carries the greeting."""
+    enforce(request.app.state.limits["conversations_per_address"], client_address(request))
+    language = (body.language if body else None) or settings.default_language
+    result = await gateway.open_conversation(channel="webchat", language=language)
+    return {**result.state, "messages": result.messages, "cursor": result.cursor}
+
+
+@router.post("/conversations/{conversation_id}/messages", response_model=TurnOut,
+             responses={404: {"description": "Unknown conversation"},
+                        413: {"description": "Message over the length limit"},
+                        429: {"description": "Too many messages; see Retry-After"}})
+async def send_message(conversation_id: str, body: ResidentMessage, request: Request,
+                       gateway: GatewayDep, settings: SettingsDep) -> Dict[str, Any]:
+    """Send a resident message; the answer carries the replies to it."""
+    if len(body.text) > settings.max_message_chars:
+        raise HTTPException(
+            status_code=413,
+            detail=f"The message is longer than the limit of {settings.max_message_chars} "
+                   "characters.")
+    limits = request.app.state.limits
+    enforce(limits["messages_per_conversation"], conversation_id)
+    enforce(limits["messages_per_address"], client_address(request))
+    try:
+        result = await gateway.receive(conversation_id=conversation_id, text=body.text,
+                                       payload=body.payload)
+    except ConversationNotFound:
+        raise not_found() from None
+    return turn_out(result)
+
+
+def turn_out(result: TurnResult) -> Dict[str, Any]:
+    return {"messages": result.messages, "conversation": result.state, "cursor": result.cursor}
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationState,
+            responses={404: {"description": "Unknown conversation"}})
+async def get_conversation(conversation_id: str, gateway: GatewayDep) -> Dict[str, Any]:
+    """The conversation's state: mode, language and handoff."""
+    try:
+        return await gateway.state(conversation_id)
+    except ConversationNotFound:
+        raise not_found() from None
+
+
+@router.get("/conversations/{conversation_id}/messages", response_model=MessagesOut,
+            responses={404: {"description": "Unknown conversation"}})
+async def list_messages(conversation_id: str, gateway: GatewayDep,
+                        after: Annotated[str, Query(regex=r"^\d*$")] = "") -> Dict[str, Any]:
+    """Messages after the cursor (polling fallback of the WebSocket)."""
+    try:
+        result = await gateway.history(conversation_id, int(after or 0))
+    except ConversationNotFound:
+        raise not_found() from None
+    return {"messages": result.messages, "cursor": result.cursor}
+
+
+@router.websocket("/conversations/{conversation_id}/ws")
+async def live_messages(websocket: WebSocket, conversation_id: str) -> None:
+    """Live push of new messages and state changes of one conversation."""
+    gateway: Gateway = websocket.app.state.gateway
+    try:
+        await gateway.state(conversation_id)
+    except ConversationNotFound:
+        await websocket.close(code=4404)
+        return
+    await websocket.accept()
+    async with gateway.bus.subscribe(conversation_topic(conversation_id)) as queue:
+        receiver = asyncio.create_task(_drain(websocket))
+        try:
+            while True:
+                getter = asyncio.create_task(queue.get())
+                done, _ = await asyncio.wait({getter, receiver}, timeout=WEBSOCKET_PING_SECONDS,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                if receiver in done:
+                    break
+                await websocket.send_json(getter.result() if getter in done else {"type": "ping"})
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await receiver
+
+
+async def _drain(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends, to notice when it goes away."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            await websocket.receive_text()
+
+
+async def rate_limited_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)
+    return JSONResponse(status_code=429, headers={"Retry-After": str(exc.retry_after)},
+                        content={"detail": f"Too many messages. Try again in "
+                                           f"{exc.retry_after} s."})
