@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/porvoo.tar.gz
-TRAINING_INPUTS := config.yml domain.yml bot/screening.py bot/languages.py \
+TRAINING_INPUTS := config.yml domain.yml bot/screening.py bot/languages.py bot/classifier.py \
 	$(shell find data/nlu data/rules -name '*.yml' 2>/dev/null)
 
 export PYTHONPATH := $(CURDIR)
