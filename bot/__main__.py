@@ -16,12 +16,14 @@ def classify(args: argparse.Namespace) -> int:
     from bot.nlu import Classifier
 
     classifier = Classifier(args.model)
-    for line in sys.stdin:
-        text = line.rstrip("\n").rstrip("\r")
-        result = classifier.classify(text).as_dict()
-        result.pop("intent")
-        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+    # Interactive use answers line by line; piped input is classified in batches.
+    batch_size = 1 if sys.stdin.isatty() else args.batch_size
+    texts = (line.rstrip("\n").rstrip("\r") for line in sys.stdin)
+    for result in classifier.classify_all(texts, batch_size=batch_size):
+        shown = result.as_dict()
+        shown.pop("intent")
+        sys.stdout.write(json.dumps(shown, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
     return 0
 
 
@@ -37,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     classify_cmd = commands.add_parser("classify", help="classify stdin lines as JSON lines")
     classify_cmd.add_argument("--model", type=Path, default=None)
+    classify_cmd.add_argument("--batch-size", type=int, default=64)
     classify_cmd.set_defaults(run=classify)
     evaluate_cmd = commands.add_parser("evaluate", help="evaluate on the held-out test set")
     evaluate_cmd.add_argument("--model", type=Path, default=None)

@@ -62,7 +62,9 @@ def run_evaluation(*, model: Optional[Path], heldout: Path, out: Path) -> int:
     topics = set(catalogue_topics())
     classifier = Classifier(model)
     started = time.perf_counter()
-    results = [(lang, expected, text, classifier.classify(text)) for lang, expected, text in rows]
+    predictions = list(classifier.classify_all(text for _, _, text in rows))
+    results = [(lang, expected, text, got)
+               for (lang, expected, text), got in zip(rows, predictions, strict=True)]
     elapsed = time.perf_counter() - started
 
     topic_pairs: Dict[str, List[Tuple[str, str]]] = defaultdict(list)

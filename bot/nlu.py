@@ -48,6 +48,10 @@ class Classifier:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         logging.getLogger("rasa").setLevel(logging.ERROR)
         from rasa.core.agent import Agent  # heavy: imported only when a model is loaded
+        from rasa.utils.log_utils import configure_structlog
+
+        # Rasa's structured debug log would print every message text to stdout.
+        configure_structlog(logging.WARNING)
 
         path = Path(model_path or os.environ.get("RASA_MODEL") or DEFAULT_MODEL)
         if not path.exists():
@@ -60,9 +64,34 @@ class Classifier:
         parse: Dict[str, Any] = self._loop.run_until_complete(self._agent.parse_message(text))
         return self.to_classification(text, parse)
 
-    def classify_all(self, texts: Iterable[str]) -> Iterator[Classification]:
+    def classify_batch(self, texts: List[str]) -> List[Classification]:
+        """Classify many messages in one run of the NLU graph (no conversation state)."""
+        from rasa.core.channels.channel import UserMessage
+        from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+        from rasa.shared.core.trackers import DialogueStateTracker
+
+        processor = self._agent.processor
+        if processor is None:
+            raise RuntimeError("the model has no processor")
+        target = processor.model_metadata.nlu_target
+        tracker = DialogueStateTracker("classify", processor.domain.slots)
+        results = processor.graph_runner.run(
+            inputs={PLACEHOLDER_MESSAGE: [UserMessage(text) for text in texts],
+                    PLACEHOLDER_TRACKER: tracker},
+            targets=[target])
+        return [self.to_classification(text, message.as_dict(only_output_properties=True))
+                for text, message in zip(texts, results[target], strict=True)]
+
+    def classify_all(self, texts: Iterable[str], batch_size: int = 64
+                     ) -> Iterator[Classification]:
+        batch: List[str] = []
         for text in texts:
-            yield self.classify(text)
+            batch.append(text)
+            if len(batch) >= batch_size:
+                yield from self.classify_batch(batch)
+                batch = []
+        if batch:
+            yield from self.classify_batch(batch)
 
     def to_classification(self, text: str, parse: Dict[str, Any]) -> Classification:
         intent = parse.get("intent") or {}
