@@ -41,7 +41,8 @@ def test_catalogue_copy_matches_the_shared_catalogue() -> None:
 
 def test_every_topic_has_enough_training_examples_in_every_language() -> None:
     for lang in LANGUAGES:
-        counts = {i: len(e) for i, e in examples(sorted((ROOT / "data/nlu" / lang).glob("*.yml"))).items()}
+        paths = sorted((ROOT / "data/nlu" / lang).glob("*.yml"))
+        counts = {i: len(e) for i, e in examples(paths).items()}
         for topic in catalogue_topics():
             assert counts.get(topic, 0) >= MIN_TRAINING_EXAMPLES, f"{lang}/{topic}"
 
