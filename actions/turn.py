@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABCMeta, abstractmethod
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -85,7 +85,7 @@ class Turn:
         ]
 
 
-class LocalizedAction(Action):
+class LocalizedAction(Action, metaclass=ABCMeta):
     """An action that answers in the conversation's language."""
 
     @abstractmethod

@@ -35,7 +35,8 @@ def main() -> int:
     settings = get_settings()
     migrate(settings.database_url)
     # Rasa and its action server stay on their standard ports (endpoints.yml).
-    env = {**os.environ, "PORT": str(settings.port), "HOST": os.environ.get("HOST", "127.0.0.1"),
+    # honcho gives each process its own $PORT, so the service desk reads SERVICEDESK_PORT.
+    env = {**os.environ, "SERVICEDESK_PORT": str(settings.port), "HOST": os.environ.get("HOST", "127.0.0.1"),
            "RASA_PORT": "5005", "ACTION_PORT": "5055"}
     honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"],
                               cwd=PROJECT_ROOT, env=env)

@@ -15,10 +15,15 @@ from sqlalchemy.orm import Session, sessionmaker
 ALEMBIC_DIR = Path(__file__).resolve().parents[1] / "alembic"
 
 
-def make_engine(database_url: str) -> Engine:
-    """An engine; SQLite files get their folder, WAL mode and foreign keys."""
+def _ensure_sqlite_folder(database_url: str) -> None:
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def make_engine(database_url: str) -> Engine:
+    """An engine; SQLite files get their folder, WAL mode and foreign keys."""
+    _ensure_sqlite_folder(database_url)
+    if database_url.startswith("sqlite:///"):
         engine = create_engine(
             database_url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
         )
@@ -55,6 +60,7 @@ def transaction(factory: sessionmaker) -> Iterator[Session]:
 
 def migrate(database_url: str) -> None:
     """Bring the database schema to the newest Alembic revision."""
+    _ensure_sqlite_folder(database_url)
     config = Config()
     config.set_main_option("script_location", str(ALEMBIC_DIR))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
