@@ -36,19 +36,18 @@ def main() -> int:
     migrate(settings.database_url)
     # Rasa and its action server stay on their standard ports (endpoints.yml).
     # honcho gives each process its own $PORT, so the service desk reads SERVICEDESK_PORT.
-    env = {**os.environ, "SERVICEDESK_PORT": str(settings.port), "HOST": os.environ.get("HOST", "127.0.0.1"),
+    env = {**os.environ, "SERVICEDESK_PORT": str(settings.port),
+           "HOST": os.environ.get("HOST", "127.0.0.1"),
            "RASA_PORT": "5005", "ACTION_PORT": "5055"}
     honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"],
                               cwd=PROJECT_ROOT, env=env)
-    signal.signal(signal.SIGTERM, lambda *_: honcho.send_signal(signal.SIGTERM))
+    # Ctrl-C or a stop request: honcho stops every process of the Procfile.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda number, _frame: honcho.send_signal(number))
     base = f"http://localhost:{settings.port}"
-    try:
-        if wait_until_ready(f"{base}/health", honcho):
-            print(f"\n  Ready: {base}  (widget demo; API docs at {base}/docs)\n", flush=True)
-        return honcho.wait()
-    except KeyboardInterrupt:
-        honcho.send_signal(signal.SIGINT)
-        return honcho.wait()
+    if wait_until_ready(f"{base}/health", honcho):
+        print(f"\n  Ready: {base}  (widget demo; API docs at {base}/docs)\n", flush=True)
+    return honcho.wait()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,61 @@
+"""A service desk on a fresh database, talking to the real Rasa stack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from servicedesk.app import create_app
+from servicedesk.core.settings import Settings
+from servicedesk.models import Message
+from tests.support.stack import RasaStack
+
+
+def make_settings(database_url: str, stack: RasaStack, **overrides: Any) -> Settings:
+    return Settings(environment="test", database_url=database_url, rasa_url=stack.rasa_url,
+                    action_server_url=stack.action_url, rasa_tracker_db_url="",
+                    rasa_timeout_seconds=10, **overrides)
+
+
+@pytest.fixture
+def settings(database_url: str, rasa_stack: RasaStack) -> Settings:
+    return make_settings(database_url, rasa_stack)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def stored_messages(settings: Settings) -> Callable[[str], list]:
+    """The messages the contact log holds for a conversation, read straight from the DB."""
+    def read(conversation_id: str) -> list:
+        engine = create_engine(settings.database_url, future=True)
+        try:
+            with Session(engine) as session:
+                query = (select(Message).where(Message.conversation_id == conversation_id)
+                         .order_by(Message.id))
+                return list(session.execute(query).scalars())
+        finally:
+            engine.dispose()
+    return read
+
+
+def start(client: TestClient, language: str = "fi") -> dict:
+    response = client.post("/api/webchat/conversations", json={"language": language})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def say(client: TestClient, conversation_id: str, text: str, **extra: Any) -> dict:
+    response = client.post(f"/api/webchat/conversations/{conversation_id}/messages",
+                           json={"text": text, **extra})
+    assert response.status_code == 200, response.text
+    return response.json()
