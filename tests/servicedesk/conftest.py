@@ -33,19 +33,26 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
+def read_messages(database_url: str, conversation_id: str) -> list:
+    """The messages the contact log holds for a conversation, read straight from the DB."""
+    engine = create_engine(database_url, future=True)
+    try:
+        with Session(engine) as session:
+            query = (select(Message).where(Message.conversation_id == conversation_id)
+                     .order_by(Message.id))
+            return list(session.execute(query).scalars())
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def stored_messages(settings: Settings) -> Callable[[str], list]:
-    """The messages the contact log holds for a conversation, read straight from the DB."""
-    def read(conversation_id: str) -> list:
-        engine = create_engine(settings.database_url, future=True)
-        try:
-            with Session(engine) as session:
-                query = (select(Message).where(Message.conversation_id == conversation_id)
-                         .order_by(Message.id))
-                return list(session.execute(query).scalars())
-        finally:
-            engine.dispose()
-    return read
+    return lambda conversation_id: read_messages(settings.database_url, conversation_id)
+
+
+@pytest.fixture
+def stored_messages_for() -> Callable[[str, str], list]:
+    return read_messages
 
 
 def start(client: TestClient, language: str = "fi") -> dict:

@@ -131,3 +131,12 @@ def test_demo_page_embeds_the_widget(client: TestClient) -> None:
     assert '<html lang="sv"' in page.text
     assert 'src="/static/widget.js"' in page.text
     assert client.get("/static/widget.js").status_code == 200
+
+
+def test_application_logs_carry_no_message_text(client: TestClient, caplog) -> None:
+    secret = "salainen asia numero 7"
+    caplog.set_level("DEBUG")
+    conversation = start(client, "fi")["conversation_id"]
+    say(client, conversation, f"haluan puhua ihmisen kanssa, {secret}")
+    assert caplog.records, "the gateway logged nothing at all"
+    assert secret not in caplog.text

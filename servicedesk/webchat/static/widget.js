@@ -83,7 +83,7 @@
     },
     sv: {
       launcherText: 'Chatt',
-      launcherLabel: 'Öppna chatten – Borgå stads kundtjänst',
+      launcherLabel: 'Öppna chatt – Borgå stads kundtjänst',
       unreadOne: '1 nytt meddelande',
       unreadMany: '{count} nya meddelanden',
       title: 'Borgå stads chatt',
