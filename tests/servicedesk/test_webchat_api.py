@@ -67,7 +67,8 @@ def test_asking_for_a_person_hands_off_and_staff_replies_arrive_live(
     gateway = client.app.state.gateway
     with client.websocket_connect(f"/api/webchat/conversations/{conversation}/ws") as ws:
         client.portal.call(functools.partial(
-            gateway.post_staff_message, conversation_id=conversation, text="Hei, autan mielelläni."))
+            gateway.post_staff_message, conversation_id=conversation,
+            text="Hei, autan mielelläni."))
         event = ws.receive_json()
         assert event["type"] == "message"
         assert event["message"]["sender"] == "staff"

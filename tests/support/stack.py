@@ -74,7 +74,7 @@ class RasaStack:
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
 
-    def start(self) -> "RasaStack":
+    def start(self) -> RasaStack:
         self.rasa_port, self.action_port = free_port(), free_port()
         self.start_actions()
         endpoints = self.workdir / "endpoints.yml"
