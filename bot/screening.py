@@ -16,7 +16,10 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import rasa_speedups
 from bot.languages import detect_language
+
+rasa_speedups.install()
 
 # The documented length limit of one resident message (characters).
 MAX_MESSAGE_CHARS = 2000

@@ -34,7 +34,7 @@ def wait_until(url: str, process: subprocess.Popen, ready: str = "") -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[:3]} exited with {process.returncode}")
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
             response = httpx.get(url, timeout=2)
             if response.status_code == 200 and ready in response.text:
