@@ -97,4 +97,6 @@ class LocalizedAction(Action, metaclass=ABCMeta):
     ) -> List[Dict[str, Any]]:
         turn = Turn(dispatcher, tracker, conversation_language(tracker))
         self.respond(turn)
+        # Tells the channel (the service desk) the language this turn was answered in.
+        turn.control({"type": "language", "language": turn.language})
         return turn.slot_events()

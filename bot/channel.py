@@ -5,14 +5,16 @@ that the service desk can log topic, confidence and language with each message:
 
     POST /webhooks/servicedesk/webhook
     {"sender": "<conversation id>", "message": "...", "metadata": {"language": "sv"}}
-    -> {"messages": [...], "nlu": {"intent": ..., "confidence": ..., "language": ...,
+    -> {"messages": [...], "nlu": {"intent": ..., "confidence": ...,
         "detected_language": {...}, "ranking": [...]}}
+
+The conversation language after the turn comes in the actions' own control payload
+({"custom": {"type": "language", "language": "sv"}}).
 """
 
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -43,29 +45,27 @@ class ServiceDeskInput(InputChannel):
             text = body.get("message")
             if not isinstance(sender, str) or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, status=400)
+            # NLU alone (no conversation state, a few ms) tells what was understood;
+            # re-reading the whole tracker afterwards would cost more with every turn.
+            parse = await request.app.ctx.agent.parse_message(text)
             collector = CollectingOutputChannel()
             await on_new_message(
                 UserMessage(text, collector, sender, input_channel=self.name(),
                             metadata=body.get("metadata"))
             )
-            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
-            return response.json({"messages": collector.messages, "nlu": understood(tracker)})
+            return response.json({"messages": collector.messages, "nlu": understood(parse)})
 
         return webhook
 
 
-def understood(tracker: Optional[DialogueStateTracker]) -> Dict[str, Any]:
-    """Intent, confidence and languages of the tracker's latest user message."""
-    if tracker is None or tracker.latest_message is None:
-        return {}
-    parse = tracker.latest_message.parse_data
+def understood(parse: Dict[str, Any]) -> Dict[str, Any]:
+    """Intent, confidence, detected language and ranking of a parsed message."""
     intent = parse.get("intent") or {}
-    ranking = parse.get("intent_ranking") or []  # type: ignore[typeddict-item]
+    ranking = parse.get("intent_ranking") or []
     return {
         "intent": intent.get("name"),
         "confidence": intent.get("confidence"),
-        "language": tracker.get_slot("language"),
-        "detected_language": parse.get("language"),  # type: ignore[typeddict-item]
+        "detected_language": parse.get("language"),
         "ranking": [
             {"intent": r.get("name"), "confidence": r.get("confidence")}
             for r in ranking[:RANKING_SIZE]

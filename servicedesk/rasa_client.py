@@ -55,7 +55,7 @@ class RasaClient:
             logger.warning("rasa request failed: %s", type(error).__name__)
             raise RasaUnavailable(type(error).__name__) from error
         turn = parse_turn(data)
-        if not turn.replies and not turn.controls:
+        if not turn.replies:
             # Rasa answers with nothing when its action server failed.
             raise RasaUnavailable("no reply (action server down?)")
         return turn
@@ -95,5 +95,6 @@ def parse_turn(data: Dict[str, Any]) -> BotTurn:
                        for b in message.get("buttons") or []]
             replies.append(BotReply(text=str(message["text"]), buttons=buttons))
     nlu = data.get("nlu") or {}
+    language = next((c.get("language") for c in controls if c.get("type") == "language"), None)
     return BotTurn(replies=replies, controls=controls, intent=nlu.get("intent"),
-                   confidence=nlu.get("confidence"), language=nlu.get("language"))
+                   confidence=nlu.get("confidence"), language=language)

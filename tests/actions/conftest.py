@@ -47,6 +47,16 @@ class Run:
 
     @property
     def controls(self) -> List[Dict[str, Any]]:
+        """Control payloads other than the per-turn language notice."""
+        return [c for c in self._customs() if c.get("type") != "language"]
+
+    @property
+    def answered_language(self) -> Any:
+        notices = [c["language"] for c in self._customs() if c.get("type") == "language"]
+        assert len(notices) == 1, "every turn tells its language exactly once"
+        return notices[0]
+
+    def _customs(self) -> List[Dict[str, Any]]:
         return [m["custom"] for m in self.dispatcher.messages if m.get("custom")]
 
     def slot(self, name: str) -> Any:

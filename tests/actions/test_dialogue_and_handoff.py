@@ -44,6 +44,7 @@ def test_switching_language_on_request(run_action, text: str, wanted: str) -> No
     run = run_action(ActionSwitchLanguage(), make_tracker(text, "switch_language",
                                                           language="fi"))
     assert run.slot("language") == wanted
+    assert run.answered_language == wanted
     assert run.texts == [knowledge().line("language_switched", wanted)]
 
 
