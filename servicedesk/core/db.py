@@ -11,6 +11,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 ALEMBIC_DIR = Path(__file__).resolve().parents[1] / "alembic"
 
@@ -24,8 +25,11 @@ def make_engine(database_url: str) -> Engine:
     """An engine; SQLite files get their folder, WAL mode and foreign keys."""
     _ensure_sqlite_folder(database_url)
     if database_url.startswith("sqlite:///"):
+        # SQLAlchemy 1.4 would open a new SQLite connection per session (NullPool);
+        # keeping a few open saves the connect and its PRAGMAs on every transaction.
         engine = create_engine(
-            database_url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
+            database_url, future=True, poolclass=QueuePool, pool_size=5, max_overflow=5,
+            connect_args={"check_same_thread": False, "timeout": 30},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

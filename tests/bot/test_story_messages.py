@@ -9,13 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Tuple
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models/porvoo.tar.gz"
-
-pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="run `make train` first")
 
 
 def labelled_messages() -> List[Tuple[str, str]]:
@@ -27,12 +23,10 @@ def labelled_messages() -> List[Tuple[str, str]]:
     return pairs
 
 
-def test_story_messages_are_understood_as_labelled() -> None:
-    from bot.nlu import Classifier
-
+def test_story_messages_are_understood_as_labelled(classifier) -> None:
     pairs = labelled_messages()
     assert len(pairs) >= 10
-    predictions = Classifier().classify_batch([text for text, _ in pairs])
+    predictions = classifier.classify_batch([text for text, _ in pairs])
     wrong = [(text, intent, got.intent) for (text, intent), got in
              zip(pairs, predictions, strict=True) if got.intent != intent]
     assert not wrong, wrong
