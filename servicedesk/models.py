@@ -87,6 +87,11 @@ class Handoff(Base):
     language = Column(String(2), nullable=False)
     priority = Column(Integer, nullable=False, default=2)
     status = Column(String(16), nullable=False, default="waiting")
+    # live_chat: a person during service hours; message: a left message answered later.
+    kind = Column(String(16), nullable=False, default="live_chat")
+    # Who holds the item (the staff user's login name) and how it ended.
+    assignee = Column(String(64), nullable=True)
+    resolution = Column(String(32), nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     claimed_at = Column(UTCDateTime, nullable=True)
     first_response_at = Column(UTCDateTime, nullable=True)

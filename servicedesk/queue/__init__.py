@@ -1,0 +1,1 @@
+"""The work queue: service hours, service-level clocks and claiming work items."""
