@@ -70,7 +70,7 @@ class DepartmentHours:
 
 @functools.lru_cache(maxsize=16)
 def _finnish_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.Finland(years=year)
+    return holidays.country_holidays("FI", years=year)
 
 
 def _parse_hours(spec: Dict[str, str]) -> Dict[int, Tuple[time, time]]:
