@@ -64,6 +64,12 @@ class Turn:
         """A control payload for the service desk (handoff, rating); never shown as text."""
         self.dispatcher.utter_message(json_message=payload)
 
+    def summary(self) -> Dict[str, Any]:
+        """What the service desk logs of this turn: topic, confidence, language."""
+        intent = (self.tracker.latest_message or {}).get("intent") or {}
+        return {"type": "turn", "intent": intent.get("name"),
+                "confidence": intent.get("confidence"), "language": self.language}
+
     def button(self, title_key: str, payload: str) -> Button:
         return {"title": self.line(title_key), "payload": payload}
 
@@ -97,6 +103,5 @@ class LocalizedAction(Action, metaclass=ABCMeta):
     ) -> List[Dict[str, Any]]:
         turn = Turn(dispatcher, tracker, conversation_language(tracker))
         self.respond(turn)
-        # Tells the channel (the service desk) the language this turn was answered in.
-        turn.control({"type": "language", "language": turn.language})
+        turn.control(turn.summary())
         return turn.slot_events()

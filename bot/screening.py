@@ -1,6 +1,6 @@
 """Rasa NLU components of the assistant: language detection and input screening.
 
-Both run inside Rasa's NLU graph, so every channel (REST, the service desk's channel,
+Both run inside Rasa's NLU graph, so every channel (the REST channel the service desk uses,
 `rasa shell`, `bot classify`) gets the same language and the same handling of unusable
 input.
 """

@@ -1,4 +1,4 @@
-"""HTTP client of the Rasa server (its service-desk channel, bot/channel.py)."""
+"""HTTP client of the Rasa server (its REST channel)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import httpx
 
 logger = logging.getLogger(__name__)
 
-WEBHOOK_PATH = "/webhooks/servicedesk/webhook"
+WEBHOOK_PATH = "/webhooks/rest/webhook"
 HEALTH_TIMEOUT_SECONDS = 2.0
 
 
@@ -51,6 +51,8 @@ class RasaClient:
             response = await self._http.post(self.rasa_url + WEBHOOK_PATH, json=body)
             response.raise_for_status()
             data = response.json()
+            if not isinstance(data, list):
+                raise ValueError("unexpected answer")
         except (httpx.HTTPError, ValueError) as error:
             logger.warning("rasa request failed: %s", type(error).__name__)
             raise RasaUnavailable(type(error).__name__) from error
@@ -82,11 +84,11 @@ class RasaClient:
         await self._http.aclose()
 
 
-def parse_turn(data: Dict[str, Any]) -> BotTurn:
-    """Split the channel's answer into visible replies and control payloads."""
+def parse_turn(data: List[Dict[str, Any]]) -> BotTurn:
+    """Split Rasa's answer into visible replies and control payloads."""
     replies: List[BotReply] = []
     controls: List[Dict[str, Any]] = []
-    for message in data.get("messages") or []:
+    for message in data:
         custom = message.get("custom")
         if isinstance(custom, dict):
             controls.append(custom)
@@ -94,7 +96,7 @@ def parse_turn(data: Dict[str, Any]) -> BotTurn:
             buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
                        for b in message.get("buttons") or []]
             replies.append(BotReply(text=str(message["text"]), buttons=buttons))
-    nlu = data.get("nlu") or {}
-    language = next((c.get("language") for c in controls if c.get("type") == "language"), None)
-    return BotTurn(replies=replies, controls=controls, intent=nlu.get("intent"),
-                   confidence=nlu.get("confidence"), language=language)
+    # The actions end every turn with a summary of what was understood.
+    summary = next((c for c in controls if c.get("type") == "turn"), {})
+    return BotTurn(replies=replies, controls=controls, intent=summary.get("intent"),
+                   confidence=summary.get("confidence"), language=summary.get("language"))

@@ -48,12 +48,12 @@ class Run:
     @property
     def controls(self) -> List[Dict[str, Any]]:
         """Control payloads other than the per-turn language notice."""
-        return [c for c in self._customs() if c.get("type") != "language"]
+        return [c for c in self._customs() if c.get("type") != "turn"]
 
     @property
     def answered_language(self) -> Any:
-        notices = [c["language"] for c in self._customs() if c.get("type") == "language"]
-        assert len(notices) == 1, "every turn tells its language exactly once"
+        notices = [c["language"] for c in self._customs() if c.get("type") == "turn"]
+        assert len(notices) == 1, "every turn tells its summary exactly once"
         return notices[0]
 
     def _customs(self) -> List[Dict[str, Any]]:
