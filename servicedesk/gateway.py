@@ -111,10 +111,10 @@ class Gateway:
     def _store_resident_message(self, session: Session, conversation_id: str,
                                 text: str) -> tuple[int, str, str, Optional[str]]:
         conversation = contacts.get_conversation(session, conversation_id)
-        handoff = contacts.current_handoff(session, conversation_id)
         human = conversation.mode == "human"
         message = contacts.add_message(session, conversation, sender="resident", text=text,
                                        outcome="to_staff" if human else "pending")
+        handoff = contacts.current_handoff(session, conversation_id) if human else None
         department = handoff.department if handoff else None
         return message.id, conversation.mode, conversation.language, department
 

@@ -101,6 +101,7 @@ class Handoff(Base):
 
     __table_args__ = (
         Index("ix_handoffs_department_status_created", "department", "status", "created_at"),
+        Index("ix_handoffs_conversation_id", "conversation_id"),
     )
 
 
