@@ -11,13 +11,14 @@ Request loops are bounded in count and time. The last line is machine-readable.
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Awaitable, Callable, List
+from typing import Awaitable, Callable, Dict, List
 
 import httpx
 
@@ -45,6 +46,12 @@ def rss_mb(pid: int) -> float:
         except FileNotFoundError:
             continue
     return total / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def children(pid: int) -> List[int]:
@@ -85,20 +92,24 @@ async def throughput(run: Callable[[int], Awaitable[None]]) -> float:
     return CONCURRENCY * TURNS_PER_CONVERSATION / (time.perf_counter() - started)
 
 
-async def measure(gateway: str, rasa: str) -> dict:
+async def measure(gateway: str, rasa: str, pids: Dict[str, int]) -> dict:
     limits = httpx.Limits(max_connections=CONCURRENCY * 2)
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
         single: List[float] = []
         await gateway_conversation(http, gateway, 5, [])  # warm-up
         await gateway_conversation(http, gateway, SINGLE_TURNS, single)
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         gateway_rps = await throughput(lambda n: gateway_conversation(
             http, gateway, TURNS_PER_CONVERSATION, []))
+        turns = CONCURRENCY * TURNS_PER_CONVERSATION
+        cpu_ms = {name: (cpu_seconds(pid) - before[name]) * 1000 / turns
+                  for name, pid in pids.items()}
         rasa_rps = await throughput(lambda n: rasa_conversation(
             http, rasa, TURNS_PER_CONVERSATION, f"bench-{n}-{time.time()}"))
     ordered = sorted(single)
     return {"gateway_rps": gateway_rps, "rasa_rps": rasa_rps,
             "p50_ms": statistics.median(ordered) * 1000,
-            "p95_ms": ordered[int(len(ordered) * 0.95) - 1] * 1000}
+            "p95_ms": ordered[int(len(ordered) * 0.95) - 1] * 1000, "cpu_ms": cpu_ms}
 
 
 def main() -> int:
@@ -118,7 +129,10 @@ def main() -> int:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until(f"{base}/health", desk)
-        figures = asyncio.run(measure(base, stack.rasa_url))
+        pids = {name: p.pid for name, p in
+                (("rasa", stack.rasa), ("actions", stack.actions), ("servicedesk", desk))
+                if p is not None}
+        figures = asyncio.run(measure(base, stack.rasa_url, pids))
         memory = {name: rss_mb(p.pid) for name, p in
                   (("rasa", stack.rasa), ("actions", stack.actions), ("servicedesk", desk))
                   if p is not None}
@@ -129,6 +143,8 @@ def main() -> int:
           f"({SINGLE_TURNS} turns)")
     print(f"{CONCURRENCY} concurrent conversations x {TURNS_PER_CONVERSATION} turns: gateway "
           f"{figures['gateway_rps']:.1f} turns/s, Rasa REST {figures['rasa_rps']:.1f} turns/s")
+    print("CPU per gateway turn: " + ", ".join(
+        f"{k} {v:.1f} ms" for k, v in figures["cpu_ms"].items()))
     print("resident memory: " + ", ".join(f"{k} {v:.0f} MB" for k, v in memory.items()))
     ratio = figures["gateway_rps"] / figures["rasa_rps"]
     print(f"bench: gateway_rps={figures['gateway_rps']:.1f} rasa_rps={figures['rasa_rps']:.1f} "
