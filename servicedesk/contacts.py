@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from servicedesk.core.types import utcnow
@@ -50,9 +50,35 @@ def add_message(
     message = Message(conversation_id=conversation.id, sender=sender, text=text,
                       buttons=buttons or None, outcome=outcome, created_at=now)
     conversation.last_activity_at = now
-    session.add(message)
-    session.flush()
+    session.add(message)  # flushed with the next query or commit
     return message
+
+
+def log_resident_message(session: Session, conversation_id: str,
+                         text: str) -> tuple[int, str, str]:
+    """Store a resident's message before it goes anywhere: (message id, mode, language).
+
+    Plain SQL statements rather than ORM objects: this runs on every message.
+    """
+    row = session.execute(select(Conversation.mode, Conversation.language)
+                          .where(Conversation.id == conversation_id)).first()
+    if row is None:
+        raise ConversationNotFound(conversation_id)
+    now = utcnow()
+    inserted = session.execute(insert(Message).values(
+        conversation_id=conversation_id, sender="resident", text=text, created_at=now,
+        outcome="to_staff" if row.mode == "human" else "pending"))
+    session.execute(update(Conversation).where(Conversation.id == conversation_id)
+                    .values(last_activity_at=now))
+    return int(inserted.inserted_primary_key[0]), str(row.mode), str(row.language)
+
+
+def record_understanding(session: Session, message_id: int, *, topic: Optional[str],
+                         confidence: Optional[float], language: Optional[str],
+                         outcome: str) -> None:
+    """What the assistant understood of a resident message, and what happened."""
+    session.execute(update(Message).where(Message.id == message_id).values(
+        topic=topic, confidence=confidence, language=language, outcome=outcome))
 
 
 def messages_after(session: Session, conversation_id: str, after_id: int,

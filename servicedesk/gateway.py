@@ -110,13 +110,10 @@ class Gateway:
 
     def _store_resident_message(self, session: Session, conversation_id: str,
                                 text: str) -> tuple[int, str, str, Optional[str]]:
-        conversation = contacts.get_conversation(session, conversation_id)
-        human = conversation.mode == "human"
-        message = contacts.add_message(session, conversation, sender="resident", text=text,
-                                       outcome="to_staff" if human else "pending")
-        handoff = contacts.current_handoff(session, conversation_id) if human else None
-        department = handoff.department if handoff else None
-        return message.id, conversation.mode, conversation.language, department
+        message_id, mode, language = contacts.log_resident_message(session, conversation_id,
+                                                                   text)
+        handoff = contacts.current_handoff(session, conversation_id) if mode == "human" else None
+        return message_id, mode, language, handoff.department if handoff else None
 
     def _record_turn(self, session: Session, conversation_id: str, message_id: int,
                      turn: BotTurn) -> TurnResult:
@@ -125,12 +122,11 @@ class Gateway:
             conversation.language = turn.language
         handoff = turn.control("handoff")
         rating = turn.control("rating")
-        message = session.get(Message, message_id)
-        message.topic = turn.intent
-        message.confidence = turn.confidence
-        message.language = conversation.language
-        message.outcome = ("handoff" if handoff else
-                           "fallback" if turn.intent == "nlu_fallback" else "answered")
+        contacts.record_understanding(
+            session, message_id, topic=turn.intent, confidence=turn.confidence,
+            language=conversation.language,
+            outcome="handoff" if handoff else
+                    "fallback" if turn.intent == "nlu_fallback" else "answered")
         replies = [contacts.add_message(session, conversation, sender="bot", text=r.text,
                                         buttons=r.buttons) for r in turn.replies]
         if rating and isinstance(rating.get("rating"), int):
@@ -146,13 +142,13 @@ class Gateway:
     def _record_unavailable(self, session: Session, conversation_id: str, message_id: int,
                             *, asked_for_person: bool) -> TurnResult:
         conversation = contacts.get_conversation(session, conversation_id)
-        message = session.get(Message, message_id)
+        outcome = "handoff" if asked_for_person else "unavailable"
+        contacts.record_understanding(session, message_id, topic=None, confidence=None,
+                                      language=conversation.language, outcome=outcome)
         if asked_for_person:
-            message.outcome = "handoff"
             reply = self._hand_off(session, conversation, department=DEFAULT_DEPARTMENT,
                                    reason="unavailable", topic=None)
         else:
-            message.outcome = "unavailable"
             reply = self._add_offline_reply(session, conversation, "rasa_unavailable")
         return self._result(session, conversation, [reply])
 
@@ -176,6 +172,7 @@ class Gateway:
 
     def _result(self, session: Session, conversation: Conversation,
                 replies: List[Message]) -> TurnResult:
+        session.flush()  # gives the new messages their ids
         state = contacts.conversation_state(session, conversation)
         last = max((m.id for m in replies), default=None)
         return TurnResult(messages=[contacts.message_view(m) for m in replies], state=state,
@@ -199,6 +196,7 @@ class Gateway:
             conversation = contacts.get_conversation(session, conversation_id)
             handoff = contacts.current_handoff(session, conversation_id)
             message = contacts.add_message(session, conversation, sender="staff", text=text)
+            session.flush()
             if handoff and handoff.first_response_at is None:
                 handoff.first_response_at = message.created_at
                 handoff.status = "answered"
