@@ -25,10 +25,7 @@ SMALL_TALK_LINES = {
 
 
 def suggestion_buttons(turn: Turn) -> List[Button]:
-    buttons = [
-        {"title": turn.kb.title(topic, turn.language), "payload": f"/{topic}"}
-        for topic in SUGGESTED_TOPICS
-    ]
+    buttons = turn.topic_buttons(list(SUGGESTED_TOPICS))
     buttons.append(turn.button("button_talk_to_person", "/human_handoff"))
     return buttons
 

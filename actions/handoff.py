@@ -61,7 +61,7 @@ class ActionFallback(LocalizedAction):
             entry["name"] for entry in ranking
             if entry.get("name") in known and entry["name"] not in NOT_SUGGESTED
         ][:SUGGESTIONS_ON_FALLBACK]
-        buttons = [{"title": turn.kb.title(t, turn.language), "payload": f"/{t}"} for t in topics]
+        buttons = turn.topic_buttons(topics)
         buttons.append(turn.button("fallback_rephrase_button", "/deny"))
         return buttons
 

@@ -73,6 +73,11 @@ class Turn:
     def button(self, title_key: str, payload: str) -> Button:
         return {"title": self.line(title_key), "payload": payload}
 
+    def topic_buttons(self, topics: List[str]) -> List[Button]:
+        """A button per topic: its title in the conversation language, its intent payload."""
+        return [{"title": self.kb.title(topic, self.language), "payload": f"/{topic}"}
+                for topic in topics]
+
     def yes_no_buttons(self) -> List[Button]:
         return [self.button("button_yes", "/affirm"), self.button("button_no", "/deny")]
 

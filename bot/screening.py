@@ -44,11 +44,8 @@ def _is_payload(text: str) -> bool:
     return text.startswith("/")
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
-class LanguageDetector(GraphComponent):
-    """Adds `language` ({code, confidence, reliable}) to each parsed message."""
+class _UntrainedComponent(GraphComponent):
+    """A component with nothing to train: it only processes messages."""
 
     @classmethod
     def create(
@@ -62,6 +59,13 @@ class LanguageDetector(GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
+)
+class LanguageDetector(_UntrainedComponent):
+    """Adds `language` ({code, confidence, reliable}) to each parsed message."""
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -74,21 +78,8 @@ class LanguageDetector(GraphComponent):
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
-class InputScreen(GraphComponent):
+class InputScreen(_UntrainedComponent):
     """Replaces the intent of empty, emoji-only or over-long messages."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
