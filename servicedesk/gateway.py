@@ -12,14 +12,15 @@ import asyncio
 import logging
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from servicedesk import contacts
 from servicedesk.core.db import transaction
 from servicedesk.events import EventBus, conversation_topic, department_topic
-from servicedesk.models import Conversation, Message
+from servicedesk.models import Conversation, Handoff, Message
+from servicedesk.queue import work_items
 from servicedesk.rasa_client import BotTurn, RasaClient, RasaUnavailable
 from servicedesk.texts import LANGUAGES, text
 
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 GREETING_PAYLOAD = "/greet"
 HANDOFF_PAYLOAD = "/human_handoff"
+RATING_PAYLOAD = "/request_rating"
 DEPARTMENTS = ("kompassi", "education", "health", "family", "social", "culture", "technical")
 DEFAULT_DEPARTMENT = "kompassi"
 
@@ -72,13 +74,17 @@ class Gateway:
                                         text=GREETING_PAYLOAD, language=language)
         except RasaUnavailable:
             turn = None
-        return await self._db(lambda s: self._record_greeting(s, conversation.id, turn))
+        return await self._db(lambda s: self._record_bot_initiative(
+            s, conversation.id, turn, offline_key="welcome_offline"))
 
-    def _record_greeting(self, session: Session, conversation_id: str,
-                         turn: Optional[BotTurn]) -> TurnResult:
+    def _record_bot_initiative(self, session: Session, conversation_id: str,
+                               turn: Optional[BotTurn],
+                               offline_key: Optional[str] = None) -> TurnResult:
+        """Log what the bot said unprompted (a greeting, a rating prompt)."""
         conversation = contacts.get_conversation(session, conversation_id)
         if turn is None:
-            replies = [self._add_offline_reply(session, conversation, "welcome_offline")]
+            replies = ([self._add_offline_reply(session, conversation, offline_key)]
+                       if offline_key else [])
         else:
             replies = [contacts.add_message(session, conversation, sender="bot", text=r.text,
                                             buttons=r.buttons) for r in turn.replies]
@@ -208,6 +214,32 @@ class Gateway:
                                  "cursor": stored["message"]["id"]})
         self.bus.publish(topic, {"type": "state", "conversation": stored["state"]})
         return stored["message"]
+
+    async def close_by_staff(self, *, handoff_id: int, assignee: str,
+                             resolution: str) -> bool:
+        """Close a work item; the conversation returns to the bot, which asks for a rating."""
+        def close(session: Session) -> Optional[Tuple[str, str]]:
+            if not work_items.close(session, handoff_id=handoff_id, assignee=assignee,
+                                    resolution=resolution):
+                return None
+            handoff = session.get(Handoff, handoff_id)
+            conversation = contacts.get_conversation(session, handoff.conversation_id)
+            conversation.mode = "bot"
+            return conversation.id, conversation.language
+        closed = await self._db(close)
+        if closed is None:
+            return False
+        conversation_id, language = closed
+        async with self._lock(conversation_id):
+            try:
+                turn: Optional[BotTurn] = await self.rasa.send(
+                    conversation_id=conversation_id, text=RATING_PAYLOAD, language=language)
+            except RasaUnavailable:
+                turn = None
+            result = await self._db(
+                lambda s: self._record_bot_initiative(s, conversation_id, turn))
+        self._publish_replies(conversation_id, result)
+        return True
 
     async def state(self, conversation_id: str) -> Dict[str, Any]:
         return await self._db(lambda s: contacts.conversation_state(

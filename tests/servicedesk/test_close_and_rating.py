@@ -1,0 +1,43 @@
+"""Staff close a handoff: the bot takes over again and asks for a 1-5 rating."""
+
+from __future__ import annotations
+
+import functools
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from actions.knowledge import knowledge
+from servicedesk.models import Handoff, Rating
+from servicedesk.queue import work_items
+from tests.servicedesk.conftest import say, start
+
+
+def test_close_returns_to_the_bot_which_asks_for_a_rating(client: TestClient, settings) -> None:
+    conversation = start(client, "sv")["conversation_id"]
+    say(client, conversation, "jag vill prata med en människa")
+    gateway = client.app.state.gateway
+    engine = create_engine(settings.database_url, future=True)
+    with Session(engine) as session, session.begin():
+        handoff_id = session.execute(select(Handoff.id).where(
+            Handoff.conversation_id == conversation)).scalar_one()
+        assert work_items.claim(session, handoff_id=handoff_id, assignee="anna")
+
+    with client.websocket_connect(f"/api/webchat/conversations/{conversation}/ws") as ws:
+        closed = client.portal.call(functools.partial(
+            gateway.close_by_staff, handoff_id=handoff_id, assignee="anna",
+            resolution="answered"))
+        assert closed
+        event = ws.receive_json()
+        assert event["message"]["text"] == knowledge().line("rating_prompt", "sv")
+        assert [b["title"] for b in event["message"]["buttons"]] == ["1", "2", "3", "4", "5"]
+        payload = event["message"]["buttons"][3]["payload"]
+
+    assert client.get(f"/api/webchat/conversations/{conversation}").json()["mode"] == "bot"
+    thanks = say(client, conversation, "4", payload=payload)
+    assert thanks["messages"][0]["text"] == knowledge().line("rating_thanks", "sv")
+    with Session(engine) as session:
+        assert session.execute(select(Rating.rating).where(
+            Rating.conversation_id == conversation)).scalars().all() == [4]
+    engine.dispose()
