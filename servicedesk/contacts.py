@@ -91,12 +91,12 @@ def messages_after(session: Session, conversation_id: str, after_id: int,
 
 
 def open_handoff(session: Session, conversation: Conversation, *, department: str,
-                 reason: str, topic: Optional[str]) -> Handoff:
+                 reason: str, topic: Optional[str], kind: str = "live_chat") -> Handoff:
     """Switch the conversation to a person and put it in its department's queue."""
     handoff = Handoff(
         conversation_id=conversation.id, department=department, reason=reason, topic=topic,
         language=conversation.language, priority=PRIORITY_BY_REASON.get(reason, 2),
-        status="waiting", created_at=utcnow(),
+        status="waiting", kind=kind, created_at=utcnow(),
     )
     conversation.mode = "human"
     session.add(handoff)
@@ -111,11 +111,18 @@ def current_handoff(session: Session, conversation_id: str) -> Optional[Handoff]
     return session.execute(query).scalars().first()
 
 
+def waiting_live_chats(session: Session, department: str) -> int:
+    return int(session.execute(select(func.count(Handoff.id)).where(
+        Handoff.department == department, Handoff.status == "waiting",
+        Handoff.kind == "live_chat")).scalar_one())
+
+
 def queue_position(session: Session, handoff: Handoff) -> int:
-    """1 + the waiting items of the same department ahead of this one."""
+    """1 + the waiting live chats of the same department ahead of this one."""
     ahead = session.execute(
         select(func.count(Handoff.id)).where(
             Handoff.department == handoff.department, Handoff.status == "waiting",
+            Handoff.kind == "live_chat",
             (Handoff.priority < handoff.priority)
             | ((Handoff.priority == handoff.priority) & (Handoff.id < handoff.id)),
         )
@@ -155,9 +162,11 @@ def conversation_state(session: Session, conversation: Conversation) -> Dict[str
 
 def handoff_view(session: Session, handoff: Handoff, language: str) -> Dict[str, Any]:
     waiting = handoff.status == "waiting"
-    position = queue_position(session, handoff) if waiting else None
+    left_message = waiting and handoff.kind == "message"
+    position = queue_position(session, handoff) if waiting and not left_message else None
     return {
-        "status": handoff.status,
+        "status": "left_message" if left_message else handoff.status,
+        "kind": handoff.kind,
         "department": handoff.department,
         "department_name": department_name(handoff.department, language),
         "queue_position": position,

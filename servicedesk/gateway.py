@@ -12,17 +12,19 @@ import asyncio
 import logging
 import weakref
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from servicedesk import contacts
 from servicedesk.core.db import transaction
+from servicedesk.core.types import utcnow
 from servicedesk.events import EventBus, conversation_topic, department_topic
 from servicedesk.models import Conversation, Handoff, Message
-from servicedesk.queue import work_items
+from servicedesk.queue import service_hours, work_items
 from servicedesk.rasa_client import BotTurn, RasaClient, RasaUnavailable
-from servicedesk.texts import LANGUAGES, text
+from servicedesk.texts import LANGUAGES, department_name, text
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +46,12 @@ class TurnResult:
 
 
 class Gateway:
-    def __init__(self, *, sessions: sessionmaker, rasa: RasaClient, bus: EventBus) -> None:
+    def __init__(self, *, sessions: sessionmaker, rasa: RasaClient, bus: EventBus,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.sessions = sessions
         self.rasa = rasa
         self.bus = bus
+        self.clock = clock
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary())
 
@@ -167,11 +171,25 @@ class Gateway:
 
     def _hand_off(self, session: Session, conversation: Conversation, *, department: str,
                   reason: str, topic: Optional[str]) -> Message:
+        now = self.clock()
+        hours = service_hours.department_hours(department)
+        queue_full = (contacts.waiting_live_chats(session, department)
+                      >= service_hours.queue_limit(department))
+        live = hours.is_open(now) and not queue_full
         handoff = contacts.open_handoff(session, conversation, department=department,
-                                        reason=reason, topic=topic)
-        position = contacts.queue_position(session, handoff)
-        notice = text("queue_position", conversation.language, position=position,
-                      minutes=position * contacts.AVERAGE_HANDLING_MINUTES)
+                                        reason=reason, topic=topic,
+                                        kind="live_chat" if live else "message")
+        language = conversation.language
+        if live:
+            position = contacts.queue_position(session, handoff)
+            notice = text("queue_position", language, position=position,
+                          minutes=position * contacts.AVERAGE_HANDLING_MINUTES)
+        else:
+            due = hours.add_service_time(now, service_hours.target(
+                department, "message", handoff.priority))
+            notice = text("leave_message_queue_full" if queue_full else "leave_message_closed",
+                          language, department=department_name(department, language),
+                          due=service_hours.local_due_text(due) if due else "-")
         logger.info("handoff opened: department=%s reason=%s", department, reason)
         self.bus.publish(department_topic(department), {"type": "queue_changed"})
         return contacts.add_message(session, conversation, sender="system", text=notice)

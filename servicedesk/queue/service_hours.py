@@ -99,3 +99,15 @@ def target(department: str, kind: str, priority: int) -> timedelta:
     own = config["departments"].get(department) or {}
     targets = own.get("targets_minutes") or config["defaults"]["targets_minutes"]
     return timedelta(minutes=targets[kind][priority])
+
+
+def queue_limit(department: str) -> int:
+    config = _config()
+    own = config["departments"].get(department) or {}
+    return int(own.get("queue_limit") or config["defaults"]["queue_limit"])
+
+
+def local_due_text(moment: datetime) -> str:
+    """A due time as residents read it: 'd.m.yyyy HH:MM' in Helsinki time."""
+    local = moment.astimezone(HELSINKI)
+    return f"{local.day}.{local.month}.{local.year} {local:%H:%M}"

@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 
 from servicedesk.app import create_app
-from tests.servicedesk.conftest import make_settings
+from tests.servicedesk.conftest import OPEN_HOURS, make_settings
 from tests.support.stack import ROOT, RasaStack, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,6 +37,7 @@ def live_server(rasa_stack: RasaStack, tmp_path_factory: pytest.TempPathFactory)
                 break
         except httpx.HTTPError:
             time.sleep(0.2)
+    app.state.gateway.clock = lambda: OPEN_HOURS
     yield base
     server.should_exit = True
     thread.join(timeout=10)

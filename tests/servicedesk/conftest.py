@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,10 +29,19 @@ def settings(database_url: str, rasa_stack: RasaStack) -> Settings:
     return make_settings(database_url, rasa_stack)
 
 
+# A Wednesday morning in Helsinki: every department is open.
+OPEN_HOURS = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
+
+
+def during_service_hours(test_client: TestClient) -> TestClient:
+    test_client.app.state.gateway.clock = lambda: OPEN_HOURS
+    return test_client
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
-        yield test_client
+        yield during_service_hours(test_client)
 
 
 def read_messages(database_url: str, conversation_id: str) -> list:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from servicedesk.app import create_app
 from servicedesk.texts import text
-from tests.servicedesk.conftest import make_settings, say, start
+from tests.servicedesk.conftest import during_service_hours, make_settings, say, start
 from tests.support.stack import MODEL, RasaStack
 
 
@@ -41,6 +41,7 @@ def test_outage_during_a_conversation_loses_nothing(own_stack: RasaStack, tmp_pa
                                                    stored_messages_for) -> None:
     settings = make_settings(f"sqlite:///{tmp_path / 'outage.db'}", own_stack)
     with TestClient(create_app(settings)) as client:
+        during_service_hours(client)
         conversation = start(client, "sv")["conversation_id"]
         assert say(client, conversation, "hur ansöker man om dagisplats")["messages"]
 
