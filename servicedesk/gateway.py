@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from servicedesk import contacts
@@ -232,6 +233,39 @@ class Gateway:
                                  "cursor": stored["message"]["id"]})
         self.bus.publish(topic, {"type": "state", "conversation": stored["state"]})
         return stored["message"]
+
+    async def claim(self, *, handoff_id: int, assignee: str) -> bool:
+        """A staff member takes a waiting item; the resident and the queue hear of it."""
+        def take(session: Session) -> Optional[Tuple[str, str, TurnResult]]:
+            if not work_items.claim(session, handoff_id=handoff_id, assignee=assignee):
+                return None
+            handoff = session.get(Handoff, handoff_id)
+            conversation = contacts.get_conversation(session, handoff.conversation_id)
+            notice = contacts.add_message(session, conversation, sender="system",
+                                          text=text("staff_joined", conversation.language))
+            return (conversation.id, handoff.department,
+                    self._result(session, conversation, [notice]))
+        taken = await self._db(take)
+        if taken is None:
+            return False
+        conversation_id, department, result = taken
+        self._publish_replies(conversation_id, result)
+        await self.refresh_queue(department)
+        return True
+
+    async def refresh_queue(self, department: str) -> None:
+        """Push the new queue position to every resident waiting for this department."""
+        def states(session: Session) -> List[Dict[str, Any]]:
+            waiting = session.execute(
+                select(Handoff.conversation_id).where(
+                    Handoff.department == department, Handoff.status == "waiting",
+                    Handoff.kind == "live_chat")).scalars().all()
+            return [contacts.conversation_state(session, contacts.get_conversation(session, c))
+                    for c in waiting]
+        for state in await self._db(states):
+            self.bus.publish(conversation_topic(state["conversation_id"]),
+                             {"type": "state", "conversation": state})
+        self.bus.publish(department_topic(department), {"type": "queue_changed"})
 
     async def close_by_staff(self, *, handoff_id: int, assignee: str,
                              resolution: str) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from actions.knowledge import knowledge
 from servicedesk.models import Handoff, Rating
 from servicedesk.queue import work_items
+from servicedesk.texts import text
 from tests.servicedesk.conftest import say, start
 
 
@@ -41,3 +42,25 @@ def test_close_returns_to_the_bot_which_asks_for_a_rating(client: TestClient, se
         assert session.execute(select(Rating.rating).where(
             Rating.conversation_id == conversation)).scalars().all() == [4]
     engine.dispose()
+
+
+def test_claim_tells_the_resident_and_moves_the_queue(client: TestClient) -> None:
+    gateway = client.app.state.gateway
+    first = start(client, "fi")["conversation_id"]
+    second = start(client, "en")["conversation_id"]
+    say(client, first, "haluan puhua ihmisen kanssa")
+    waiting = say(client, second, "I want to talk to a person")["conversation"]["handoff"]
+    assert waiting["queue_position"] == 2
+    with Session(create_engine(client.app.state.settings.database_url, future=True)) as session:
+        first_item = session.execute(select(Handoff.id).where(
+            Handoff.conversation_id == first)).scalar_one()
+    with client.websocket_connect(f"/api/webchat/conversations/{second}/ws") as ws:
+        assert client.portal.call(functools.partial(
+            gateway.claim, handoff_id=first_item, assignee="anna"))
+        assert not client.portal.call(functools.partial(
+            gateway.claim, handoff_id=first_item, assignee="ben"))
+        event = ws.receive_json()
+        assert event["type"] == "state"
+        assert event["conversation"]["handoff"]["queue_position"] == 1
+    joined = client.get(f"/api/webchat/conversations/{first}/messages").json()["messages"][-1]
+    assert joined["text"] == text("staff_joined", "fi")
