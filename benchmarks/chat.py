@@ -25,7 +25,10 @@ import httpx
 from tests.support.stack import ROOT, RasaStack, free_port, process_env, stop, wait_until
 
 CONCURRENCY = 20
-TURNS_PER_CONVERSATION = 10
+TURNS_PER_CONVERSATION = 15
+# Gateway and Rasa are measured in alternation this many times; medians are reported,
+# since one short run on a shared 2-core machine varies by +-15 %.
+ROUNDS = 3
 SINGLE_TURNS = 60
 MESSAGES = [
     "miten haen lapselle päiväkotipaikkaa", "hur förnyar jag mina lån på biblioteket",
@@ -98,14 +101,20 @@ async def measure(gateway: str, rasa: str, pids: Dict[str, int]) -> dict:
         single: List[float] = []
         await gateway_conversation(http, gateway, 5, [])  # warm-up
         await gateway_conversation(http, gateway, SINGLE_TURNS, single)
-        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-        gateway_rps = await throughput(lambda n: gateway_conversation(
-            http, gateway, TURNS_PER_CONVERSATION, []))
-        turns = CONCURRENCY * TURNS_PER_CONVERSATION
-        cpu_ms = {name: (cpu_seconds(pid) - before[name]) * 1000 / turns
-                  for name, pid in pids.items()}
-        rasa_rps = await throughput(lambda n: rasa_conversation(
-            http, rasa, TURNS_PER_CONVERSATION, f"bench-{n}-{time.time()}"))
+        gateway_runs: List[float] = []
+        rasa_runs: List[float] = []
+        cpu_used = {name: 0.0 for name in pids}
+        for _ in range(ROUNDS):
+            before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            gateway_runs.append(await throughput(lambda n: gateway_conversation(
+                http, gateway, TURNS_PER_CONVERSATION, [])))
+            for name, pid in pids.items():
+                cpu_used[name] += cpu_seconds(pid) - before[name]
+            rasa_runs.append(await throughput(lambda n: rasa_conversation(
+                http, rasa, TURNS_PER_CONVERSATION, f"bench-{n}-{time.time()}")))
+        turns = ROUNDS * CONCURRENCY * TURNS_PER_CONVERSATION
+        cpu_ms = {name: used * 1000 / turns for name, used in cpu_used.items()}
+        gateway_rps, rasa_rps = statistics.median(gateway_runs), statistics.median(rasa_runs)
     ordered = sorted(single)
     return {"gateway_rps": gateway_rps, "rasa_rps": rasa_rps,
             "p50_ms": statistics.median(ordered) * 1000,
@@ -141,7 +150,8 @@ def main() -> int:
         stack.stop()
     print(f"single conversation: p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms "
           f"({SINGLE_TURNS} turns)")
-    print(f"{CONCURRENCY} concurrent conversations x {TURNS_PER_CONVERSATION} turns: gateway "
+    print(f"{CONCURRENCY} concurrent conversations x {TURNS_PER_CONVERSATION} turns, median of "
+          f"{ROUNDS}: gateway "
           f"{figures['gateway_rps']:.1f} turns/s, Rasa REST {figures['rasa_rps']:.1f} turns/s")
     print("CPU per gateway turn: " + ", ".join(
         f"{k} {v:.1f} ms" for k, v in figures["cpu_ms"].items()))
