@@ -51,10 +51,6 @@ class Settings(BaseSettings):
             return DEVELOPMENT_SECRET
         raise ValueError("SECRET_KEY must be set outside development")
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 @functools.lru_cache(maxsize=1)
 def get_settings() -> Settings:
