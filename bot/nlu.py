@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from dataclasses import asdict, dataclass
@@ -56,13 +55,11 @@ class Classifier:
         path = Path(model_path or os.environ.get("RASA_MODEL") or DEFAULT_MODEL)
         if not path.exists():
             raise FileNotFoundError(f"No trained model at {path}: run `make train` first")
-        self._loop = asyncio.new_event_loop()
         self._agent = Agent.load(str(path))
         self._topics = set(catalogue_topics())
 
     def classify(self, text: str) -> Classification:
-        parse: Dict[str, Any] = self._loop.run_until_complete(self._agent.parse_message(text))
-        return self.to_classification(text, parse)
+        return self.classify_batch([text])[0]
 
     def classify_batch(self, texts: List[str]) -> List[Classification]:
         """Classify many messages in one run of the NLU graph (no conversation state)."""

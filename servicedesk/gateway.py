@@ -25,7 +25,7 @@ from servicedesk.events import EventBus, conversation_topic, department_topic
 from servicedesk.models import Conversation, Handoff, Message
 from servicedesk.queue import service_hours, work_items
 from servicedesk.rasa_client import BotTurn, RasaClient, RasaUnavailable
-from servicedesk.texts import LANGUAGES, department_name, text
+from servicedesk.texts import LANGUAGES, catalogue_departments, department_name, text
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ T = TypeVar("T")
 GREETING_PAYLOAD = "/greet"
 HANDOFF_PAYLOAD = "/human_handoff"
 RATING_PAYLOAD = "/request_rating"
-DEPARTMENTS = ("kompassi", "education", "health", "family", "social", "culture", "technical")
+DEPARTMENTS = catalogue_departments()
 DEFAULT_DEPARTMENT = "kompassi"
 
 

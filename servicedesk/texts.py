@@ -10,6 +10,8 @@ import yaml
 
 LANGUAGES = ("fi", "sv", "en")
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
+# The topic catalogue: the contract that names the departments (and routes topics to them).
+CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "data" / "topics.yml"
 
 
 @functools.lru_cache(maxsize=1)
@@ -26,3 +28,9 @@ def text(key: str, language: str, **values: Any) -> str:
 
 def department_name(department: str, language: str) -> str:
     return text(f"dept_{department}", language)
+
+
+def catalogue_departments() -> tuple[str, ...]:
+    """The department ids of the topic catalogue."""
+    catalogue = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    return tuple(catalogue["departments"])
