@@ -39,7 +39,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         app.state.settings = settings
         app.state.sessions = sessions
         app.state.rasa = rasa
-        app.state.gateway = Gateway(sessions=sessions, rasa=rasa, bus=EventBus())
+        app.state.bus = EventBus()
+        app.state.gateway = Gateway(sessions=sessions, rasa=rasa, bus=app.state.bus)
         app.state.limits = {
             "messages_per_conversation": RateLimiter(
                 settings.messages_per_minute_per_conversation),
@@ -48,9 +49,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                 settings.conversations_per_minute_per_address),
         }
         retention_job = retention.start(sessions, settings)
+        # Channel adapters start here (each after the gateway exists) ...
         try:
             yield
         finally:
+            # ... and stop here, before the gateway's clients close.
             retention_job.cancel()
             await rasa.close()
             engine.dispose()
@@ -59,6 +62,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                   description="Conversation gateway, web chat API and contact log.",
                   lifespan=lifespan)
     app.include_router(webchat_api.router)
+    # Feature routers (console, statistics, channels) are included below.
     app.add_exception_handler(webchat_api.RateLimited, webchat_api.rate_limited_handler)
     app.mount("/static", StaticFiles(directory=WEBCHAT_DIR / "static"), name="static")
     templates = Jinja2Templates(directory=str(WEBCHAT_DIR / "templates"))

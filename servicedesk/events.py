@@ -45,3 +45,11 @@ def conversation_topic(conversation_id: str) -> str:
 
 def department_topic(department: str) -> str:
     return f"department:{department}"
+
+
+def channel_topic(channel: str) -> str:
+    """Every outgoing message of every conversation on `channel` (for channel adapters).
+
+    Events: {"type": "message", "conversation_id": ..., "message": <message view>}.
+    """
+    return f"channel:{channel}"

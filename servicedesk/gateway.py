@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from servicedesk import contacts
 from servicedesk.core.db import transaction
 from servicedesk.core.types import utcnow
-from servicedesk.events import EventBus, conversation_topic, department_topic
+from servicedesk.events import EventBus, channel_topic, conversation_topic, department_topic
 from servicedesk.models import Conversation, Handoff, Message
 from servicedesk.queue import service_hours, work_items
 from servicedesk.rasa_client import BotTurn, RasaClient, RasaUnavailable
@@ -204,11 +204,19 @@ class Gateway:
                           cursor=str(last) if last is not None else "")
 
     def _publish_replies(self, conversation_id: str, result: TurnResult) -> None:
-        topic = conversation_topic(conversation_id)
         for message in result.messages:
-            self.bus.publish(topic, {"type": "message", "message": message,
-                                     "cursor": message["id"]})
-        self.bus.publish(topic, {"type": "state", "conversation": result.state})
+            self._publish_message(conversation_id, result.state["channel"], message)
+        self.bus.publish(conversation_topic(conversation_id),
+                         {"type": "state", "conversation": result.state})
+
+    def _publish_message(self, conversation_id: str, channel: str,
+                         message: Dict[str, Any]) -> None:
+        """To the conversation's live subscribers and to its channel's adapter."""
+        self.bus.publish(conversation_topic(conversation_id),
+                         {"type": "message", "message": message, "cursor": message["id"]})
+        self.bus.publish(channel_topic(channel), {"type": "message",
+                                                  "conversation_id": conversation_id,
+                                                  "message": message})
 
     def _publish_to_staff(self, department: Optional[str], conversation_id: str) -> None:
         event = {"type": "resident_message", "conversation_id": conversation_id}
@@ -228,10 +236,9 @@ class Gateway:
             return {"message": contacts.message_view(message),
                     "state": contacts.conversation_state(session, conversation)}
         stored = await self._db(store)
-        topic = conversation_topic(conversation_id)
-        self.bus.publish(topic, {"type": "message", "message": stored["message"],
-                                 "cursor": stored["message"]["id"]})
-        self.bus.publish(topic, {"type": "state", "conversation": stored["state"]})
+        self._publish_message(conversation_id, stored["state"]["channel"], stored["message"])
+        self.bus.publish(conversation_topic(conversation_id),
+                         {"type": "state", "conversation": stored["state"]})
         return stored["message"]
 
     async def claim(self, *, handoff_id: int, assignee: str) -> bool:

@@ -92,6 +92,8 @@ class Handoff(Base):
     # Who holds the item (the staff user's login name) and how it ended.
     assignee = Column(String(64), nullable=True)
     resolution = Column(String(32), nullable=True)
+    # A left message's optional e-mail address or phone number for the answer.
+    contact_details = Column(String(255), nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     claimed_at = Column(UTCDateTime, nullable=True)
     first_response_at = Column(UTCDateTime, nullable=True)

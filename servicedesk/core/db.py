@@ -66,9 +66,13 @@ def transaction(factory: sessionmaker) -> Iterator[Session]:
 
 
 def migrate(database_url: str) -> None:
-    """Bring the database schema to the newest Alembic revision."""
+    """Bring the database schema to the newest Alembic revision(s).
+
+    "heads": features may add migrations on their own branch from a shared revision;
+    a merge revision joins them later.
+    """
     _ensure_sqlite_folder(database_url)
     config = Config()
     config.set_main_option("script_location", str(ALEMBIC_DIR))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")

@@ -81,30 +81,54 @@ def _parse_hours(spec: Dict[str, str]) -> Dict[int, Tuple[time, time]]:
     return weekly
 
 
+# An admin's edits (from the database), department -> keys that replace the file's.
+_overrides: Dict[str, dict] = {}
+
+
 @functools.lru_cache(maxsize=1)
-def _config() -> dict:
+def file_config() -> dict:
     data: dict = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))
     return data
 
 
-def department_hours(department: str) -> DepartmentHours:
+@functools.lru_cache(maxsize=1)
+def _config() -> dict:
+    base = file_config()
+    departments = {name: {**(own or {}), **_overrides.get(name, {})}
+                   for name, own in base["departments"].items()}
+    return {"defaults": base["defaults"], "departments": departments}
+
+
+def apply_overrides(overrides: Dict[str, dict]) -> None:
+    """Use an admin's edited hours, queue limits and targets from now on."""
+    _overrides.clear()
+    _overrides.update(overrides)
+    _config.cache_clear()
+
+
+def effective_config(department: str) -> dict:
+    """A department's hours, queue limit and targets as they apply now."""
     config = _config()
     own = config["departments"].get(department) or {}
-    return DepartmentHours(_parse_hours(own.get("hours") or config["defaults"]["hours"]))
+    defaults = config["defaults"]
+    return {"hours": own.get("hours") or defaults["hours"],
+            "queue_limit": int(own.get("queue_limit") or defaults["queue_limit"]),
+            "targets_minutes": own.get("targets_minutes") or defaults["targets_minutes"]}
+
+
+def department_hours(department: str) -> DepartmentHours:
+    return DepartmentHours(_parse_hours(effective_config(department)["hours"]))
 
 
 def target(department: str, kind: str, priority: int) -> timedelta:
     """The service-level target of a work item (service time to first answer)."""
-    config = _config()
-    own = config["departments"].get(department) or {}
-    targets = own.get("targets_minutes") or config["defaults"]["targets_minutes"]
-    return timedelta(minutes=targets[kind][priority])
+    targets = effective_config(department)["targets_minutes"]
+    by_priority = {int(key): minutes for key, minutes in targets[kind].items()}  # JSON: str keys
+    return timedelta(minutes=by_priority[int(priority)])
 
 
 def queue_limit(department: str) -> int:
-    config = _config()
-    own = config["departments"].get(department) or {}
-    return int(own.get("queue_limit") or config["defaults"]["queue_limit"])
+    return int(effective_config(department)["queue_limit"])
 
 
 def local_due_text(moment: datetime) -> str:

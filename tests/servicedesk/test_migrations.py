@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from servicedesk.core.db import make_engine, migrate
-from servicedesk.models import Base
+from servicedesk.schema import Base
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

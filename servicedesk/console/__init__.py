@@ -1,0 +1,1 @@
+"""The staff console: log-in, roles, the work queue, conversations and administration."""

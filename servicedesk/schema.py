@@ -1,0 +1,13 @@
+"""Every module that defines tables, imported together: Alembic and the schema test
+compare the migrations against this one metadata. A feature with its own tables adds
+its models module here."""
+
+from __future__ import annotations
+
+from servicedesk import models
+from servicedesk.console import models as console_models
+
+Base = models.Base
+metadata = Base.metadata
+
+__all__ = ["Base", "metadata", "models", "console_models"]
