@@ -8,21 +8,31 @@ from pathlib import Path
 from typing import Any, Dict, Literal, Optional
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from servicedesk import retention
-from servicedesk.core.db import make_engine, make_session_factory, migrate
+from servicedesk.console import api as console_api
+from servicedesk.console import pages as console_pages
+from servicedesk.console.auth import LoginRequired, login_url
+from servicedesk.core.db import make_engine, make_session_factory, migrate, transaction
 from servicedesk.core.settings import Settings, get_settings
 from servicedesk.events import EventBus
 from servicedesk.gateway import Gateway
 from servicedesk.health import system_health
+from servicedesk.queue import service_hours
 from servicedesk.rasa_client import RasaClient
 from servicedesk.ratelimit import RateLimiter
 from servicedesk.webchat import api as webchat_api
 
 WEBCHAT_DIR = Path(__file__).parent / "webchat"
+CONSOLE_DIR = Path(__file__).parent / "console"
+
+
+async def _to_login_page(request: Request, error: Exception) -> RedirectResponse:
+    assert isinstance(error, LoginRequired)
+    return RedirectResponse(login_url(error.next_path), status_code=303)
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
@@ -48,6 +58,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             "conversations_per_address": RateLimiter(
                 settings.conversations_per_minute_per_address),
         }
+        with transaction(sessions) as session:
+            service_hours.apply_overrides(console_pages.stored_overrides(session))
         retention_job = retention.start(sessions, settings)
         # Channel adapters start here (each after the gateway exists) ...
         try:
@@ -63,6 +75,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                   lifespan=lifespan)
     app.include_router(webchat_api.router)
     # Feature routers (console, statistics, channels) are included below.
+    app.include_router(console_pages.router)
+    app.include_router(console_api.router)
+    app.add_exception_handler(LoginRequired, _to_login_page)
+    app.mount("/console/static", StaticFiles(directory=CONSOLE_DIR / "static"),
+              name="console-static")
     app.add_exception_handler(webchat_api.RateLimited, webchat_api.rate_limited_handler)
     app.mount("/static", StaticFiles(directory=WEBCHAT_DIR / "static"), name="static")
     templates = Jinja2Templates(directory=str(WEBCHAT_DIR / "templates"))

@@ -5,6 +5,7 @@ Plain functions over a SQLAlchemy session; the caller owns the transaction.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import func, insert, select, update
@@ -17,6 +18,8 @@ from servicedesk.texts import department_name
 OPEN_HANDOFF_STATUSES = ("waiting", "claimed", "answered")
 PRIORITY_BY_REASON = {"sensitive": 1, "asked": 2, "fallback": 2, "unavailable": 2}
 AVERAGE_HANDLING_MINUTES = 4
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?<![\w+])(?:\+358|0)[\s-]?\d{1,3}(?:[\s-]?\d){5,9}(?!\w)")
 
 
 class ConversationNotFound(LookupError):
@@ -172,3 +175,12 @@ def handoff_view(session: Session, handoff: Handoff, language: str) -> Dict[str,
         "queue_position": position,
         "estimated_wait_minutes": position * AVERAGE_HANDLING_MINUTES if position else None,
     }
+
+
+def remember_contact_details(handoff: Handoff, text: str) -> None:
+    """A left message's first e-mail address or phone number: where staff send the answer."""
+    if handoff.kind != "message" or handoff.contact_details:
+        return
+    found = EMAIL.search(text) or PHONE.search(text)
+    if found:
+        handoff.contact_details = found.group(0)[:255]

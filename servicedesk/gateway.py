@@ -124,6 +124,8 @@ class Gateway:
         message_id, mode, language = contacts.log_resident_message(session, conversation_id,
                                                                    text)
         handoff = contacts.current_handoff(session, conversation_id) if mode == "human" else None
+        if handoff is not None:
+            contacts.remember_contact_details(handoff, text)
         return message_id, mode, language, handoff.department if handoff else None
 
     def _record_turn(self, session: Session, conversation_id: str, message_id: int,
@@ -257,6 +259,33 @@ class Gateway:
             return False
         conversation_id, department, result = taken
         self._publish_replies(conversation_id, result)
+        await self.refresh_queue(department)
+        return True
+
+    async def transfer(self, *, handoff_id: int, department: str,
+                       assignee: Optional[str] = None) -> bool:
+        """Move an open item to another department's queue; the resident is told."""
+        def move(session: Session) -> Optional[Tuple[str, str, TurnResult]]:
+            before = session.get(Handoff, handoff_id)
+            if before is None or department not in DEPARTMENTS:
+                return None
+            old_department = before.department
+            if not work_items.transfer(session, handoff_id=handoff_id, department=department,
+                                       assignee=assignee):
+                return None
+            conversation = contacts.get_conversation(session, before.conversation_id)
+            notice = contacts.add_message(
+                session, conversation, sender="system",
+                text=text("transferred", conversation.language,
+                          department=department_name(department, conversation.language)))
+            return conversation.id, old_department, self._result(session, conversation,
+                                                                  [notice])
+        moved = await self._db(move)
+        if moved is None:
+            return False
+        conversation_id, old_department, result = moved
+        self._publish_replies(conversation_id, result)
+        await self.refresh_queue(old_department)
         await self.refresh_queue(department)
         return True
 

@@ -16,10 +16,11 @@ from typing import List, Optional
 from sqlalchemy import bindparam, create_engine, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from servicedesk.console.models import HandoffNote
 from servicedesk.core.db import transaction
 from servicedesk.core.settings import Settings
 from servicedesk.core.types import utcnow
-from servicedesk.models import Conversation, Message
+from servicedesk.models import Conversation, Handoff, Message
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,11 @@ def anonymise_expired(session: Session, *, older_than: datetime) -> List[str]:
         return []
     session.execute(update(Message).where(Message.conversation_id.in_(expired))
                     .values(text="", buttons=None).execution_options(synchronize_session=False))
+    session.execute(update(Handoff).where(Handoff.conversation_id.in_(expired))
+                    .values(contact_details=None).execution_options(synchronize_session=False))
+    expired_handoffs = select(Handoff.id).where(Handoff.conversation_id.in_(expired))
+    session.execute(update(HandoffNote).where(HandoffNote.handoff_id.in_(expired_handoffs))
+                    .values(text="").execution_options(synchronize_session=False))
     session.execute(update(Conversation).where(Conversation.id.in_(expired))
                     .values(anonymised_at=utcnow()).execution_options(synchronize_session=False))
     return expired

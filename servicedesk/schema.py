@@ -4,10 +4,11 @@ its models module here."""
 
 from __future__ import annotations
 
+from connectors import telegram_models  # noqa: F401 (registers its tables)
 from servicedesk import models
 from servicedesk.console import models as console_models
 
 Base = models.Base
 metadata = Base.metadata
 
-__all__ = ["Base", "metadata", "models", "console_models"]
+__all__ = ["Base", "console_models", "metadata", "models"]

@@ -79,24 +79,23 @@ class LoginPolicy:
     session_lifetime: timedelta = timedelta(hours=10)
 
 
-class LoginFailed(Exception):
-    """Wrong name or password, or a locked or inactive account (one answer for all)."""
-
-
 def log_in(session: Session, username: str, password: str, policy: LoginPolicy,
-           now: Optional[datetime] = None) -> str:
-    """Check the password and open a session; returns the cookie's token."""
+           now: Optional[datetime] = None) -> Optional[str]:
+    """Check the password and open a session: the cookie's token, or None when refused.
+
+    A refusal returns rather than raises, so that the caller's transaction commits the
+    count of failed attempts (and a lock-out)."""
     now = now or utcnow()
     user = session.execute(
         select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
     if user is None:
         password_matches(_DUMMY_HASH, password)
-        raise LoginFailed()
+        return None
     if not user.active or (user.locked_until is not None and user.locked_until > now):
-        raise LoginFailed()
+        return None
     if not password_matches(user.password_hash, password):
         _count_failure(user, policy, now)
-        raise LoginFailed()
+        return None
     user.failed_logins = 0
     user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):

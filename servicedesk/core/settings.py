@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Optional
 
-from pydantic import BaseSettings, validator
+from pydantic import BaseSettings, SecretStr, validator
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "var"
@@ -39,9 +40,59 @@ class Settings(BaseSettings):
 
     default_language: Literal["fi", "sv", "en"] = "fi"
 
+    # E-mail and web form (connectors/email.py, servicedesk/webform). The SMTP endpoint
+    # runs inside the service desk's process; None = on in development only.
+    email_enabled: Optional[bool] = None
+    email_inbound_host: str = "127.0.0.1"
+    email_inbound_port: int = 2525
+    # Recipients the endpoint accepts (comma-separated); others get 550.
+    email_inbound_addresses: str = "palvelu@porvoo.example"
+    # The relay that sends acknowledgements and staff answers ("" = no sending).
+    email_outbound_host: str = "127.0.0.1"
+    email_outbound_port: int = 1025
+    email_from_address: str = "palvelu@porvoo.example"
+    email_max_message_bytes: int = 10 * 1024 * 1024
+    email_max_text_chars: int = 20000
+    # Attachments: "refuse" the mail, or "store" them (never opened) up to the size limit.
+    email_attachment_policy: Literal["refuse", "store"] = "refuse"
+    email_max_attachment_bytes: int = 5 * 1024 * 1024
+    email_messages_per_minute_per_sender: int = 5
+    email_messages_per_minute_per_ip: int = 30
+    webform_max_message_chars: int = 5000
+    webform_submissions_per_minute_per_address: int = 5
+    webform_token_max_age_seconds: int = 4 * 3600
+
+    # Telegram (connectors/telegram.py): "webhook" in production, "polling" in development
+    # (no public address needed), "off" by default. The token comes from the environment.
+    telegram_mode: Literal["off", "webhook", "polling"] = "off"
+    telegram_bot_token: SecretStr = SecretStr("")
+    # Telegram sends it in X-Telegram-Bot-Api-Secret-Token; required in webhook mode.
+    telegram_webhook_secret: SecretStr = SecretStr("")
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    # The public https address of /telegram/webhook; when set, registered at start-up.
+    telegram_webhook_url: str = ""
+
+    # Staff console: log-in lock-out and session lifetime. The session cookie is Secure
+    # (browsers accept it on https and on http://localhost / 127.0.0.1).
+    console_max_failed_logins: int = 5
+    console_lockout_minutes: int = 15
+    console_session_hours: int = 10
+
     class Config:
         env_file = ".env"
         env_file_encoding = "utf-8"
+
+    @validator("telegram_webhook_secret", always=True)
+    def _telegram_configured(cls, value: SecretStr, values: dict) -> SecretStr:
+        mode = values.get("telegram_mode")
+        token = values.get("telegram_bot_token")
+        if mode != "off" and not (token and token.get_secret_value()):
+            raise ValueError("TELEGRAM_BOT_TOKEN must be set when TELEGRAM_MODE is not off")
+        if mode == "webhook" and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}",
+                                                  value.get_secret_value()):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET (16-256 of A-Z a-z 0-9 _ -) must be "
+                             "set in webhook mode")
+        return value
 
     @validator("secret_key", always=True)
     def _secret_outside_development(cls, value: str, values: dict) -> str:

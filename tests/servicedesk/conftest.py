@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from servicedesk.app import create_app
+from servicedesk.console.users import create_user
 from servicedesk.core.settings import Settings
 from servicedesk.models import Message
 from tests.support.stack import RasaStack
@@ -40,8 +42,40 @@ def during_service_hours(test_client: TestClient) -> TestClient:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+    # https: the console's session cookie is Secure, so the client sends it only there.
+    with TestClient(create_app(settings), base_url="https://testserver") as test_client:
         yield during_service_hours(test_client)
+
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+def create_staff(database_url: str, username: str, role: str = "staff",
+                 departments: tuple = ("kompassi",), password: str = STAFF_PASSWORD,
+                 language: str = "fi") -> None:
+    """A console user straight in the database (the admin page is tested on its own)."""
+    engine = create_engine(database_url, future=True)
+    try:
+        with Session(engine) as session, session.begin():
+            create_user(session, username=username, password=password, role=role,
+                        departments=departments, language=language)
+    finally:
+        engine.dispose()
+
+
+def login(client: TestClient, username: str, password: str = STAFF_PASSWORD) -> str:
+    """Log in through the console's form; returns the session's CSRF token."""
+    page = client.get("/console/login")
+    form_token = re.search(r'name="form_token" value="([^"]+)"', page.text)
+    assert form_token, page.text
+    response = client.post("/console/login", data={
+        "username": username, "password": password, "form_token": form_token.group(1),
+        "next": "/console/queue"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    queue = client.get("/console/queue")
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', queue.text)
+    assert csrf, queue.text
+    return csrf.group(1)
 
 
 def read_messages(database_url: str, conversation_id: str) -> list:

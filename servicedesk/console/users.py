@@ -1,0 +1,76 @@
+"""Staff accounts: creation, edits and the checks on names, roles and passwords."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from servicedesk.console.auth import hash_password
+from servicedesk.console.models import ROLES, StaffUser
+from servicedesk.texts import LANGUAGES, catalogue_departments
+
+USERNAME = re.compile(r"^[a-z0-9._-]{3,64}$")
+MIN_PASSWORD_LENGTH = 12
+
+
+class InvalidUser(ValueError):
+    """A field of a user is not acceptable; `field` names it, `key` the console text."""
+
+    def __init__(self, field: str, key: str) -> None:
+        super().__init__(f"{field}: {key}")
+        self.field = field
+        self.key = key
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidUser("password", "error_password")
+
+
+def _clean_departments(departments: Iterable[str]) -> List[str]:
+    known = catalogue_departments()
+    return [d for d in known if d in set(departments)]
+
+
+def create_user(session: Session, *, username: str, password: str, role: str = "staff",
+                departments: Iterable[str] = (), language: str = "fi",
+                display_name: str = "") -> StaffUser:
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise InvalidUser("username", "error_username")
+    if session.execute(select(StaffUser.id).where(StaffUser.username == username)).first():
+        raise InvalidUser("username", "error_username_taken")
+    _check_password(password)
+    if role not in ROLES or language not in LANGUAGES:
+        raise ValueError("unknown role or language")
+    user = StaffUser(username=username, password_hash=hash_password(password), role=role,
+                     departments=_clean_departments(departments), language=language,
+                     display_name=display_name.strip()[:128], active=True, failed_logins=0)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(session: Session, user: StaffUser, *, role: str, departments: Iterable[str],
+                language: str, active: bool, display_name: str,
+                new_password: Optional[str] = None, unlock: bool = False) -> None:
+    if role not in ROLES or language not in LANGUAGES:
+        raise ValueError("unknown role or language")
+    if new_password:
+        _check_password(new_password)
+        user.password_hash = hash_password(new_password)
+    user.role = role
+    user.departments = _clean_departments(departments)
+    user.language = language
+    user.active = active
+    user.display_name = display_name.strip()[:128]
+    if unlock:
+        user.locked_until = None
+        user.failed_logins = 0
+
+
+def all_users(session: Session) -> List[StaffUser]:
+    return list(session.execute(select(StaffUser).order_by(StaffUser.username)).scalars())
