@@ -1,0 +1,1 @@
+"""Channel adapters that bring residents' messages to the service desk's gateway."""

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from connectors import telegram
 from servicedesk import retention
 from servicedesk.console import api as console_api
 from servicedesk.console import pages as console_pages
@@ -62,10 +63,13 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             service_hours.apply_overrides(console_pages.stored_overrides(session))
         retention_job = retention.start(sessions, settings)
         # Channel adapters start here (each after the gateway exists) ...
+        app.state.telegram = await telegram.start(settings=settings, gateway=app.state.gateway,
+                                                  bus=app.state.bus, sessions=sessions)
         try:
             yield
         finally:
             # ... and stop here, before the gateway's clients close.
+            await telegram.stop(app.state.telegram)
             retention_job.cancel()
             await rasa.close()
             engine.dispose()
@@ -75,6 +79,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                   lifespan=lifespan)
     app.include_router(webchat_api.router)
     # Feature routers (console, statistics, channels) are included below.
+    app.include_router(telegram.router)
     app.include_router(console_pages.router)
     app.include_router(console_api.router)
     app.add_exception_handler(LoginRequired, _to_login_page)
