@@ -1,0 +1,98 @@
+"""Every console and management route refuses anyone without the right role.
+
+The test walks the application's routes, so a route added later is checked too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, List, Tuple
+
+import pytest
+from fastapi.routing import APIRoute, APIWebSocketRoute
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from tests.servicedesk.conftest import create_staff, login
+
+PROTECTED_PREFIXES = ("/console", "/api/stats")
+PUBLIC = ("/console/login", "/console/static")
+PARAMETERS = {"handoff_id": "1", "user_id": "1", "department": "kompassi"}
+
+
+def required_role(path: str) -> str:
+    if path.startswith("/console/admin"):
+        return "admin"
+    if path.startswith(("/console/stats", "/api/stats")):
+        return "manager"
+    return "staff"
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"{(\w+)(:\w+)?}", lambda m: PARAMETERS.get(m.group(1), "x"), path)
+
+
+def protected_routes(client: TestClient) -> Iterator[Tuple[str, str, str]]:
+    """(method, concrete path, required role) of every protected HTTP route."""
+    for route in client.app.routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith(PROTECTED_PREFIXES):
+            continue
+        if route.path.startswith(PUBLIC) or route.path == "/console":
+            continue
+        for method in sorted(route.methods - {"HEAD"}):
+            yield method, concrete(route.path), required_role(route.path)
+
+
+def socket_paths(client: TestClient) -> List[str]:
+    return [concrete(r.path) for r in client.app.routes
+            if isinstance(r, APIWebSocketRoute) and r.path.startswith(PROTECTED_PREFIXES)]
+
+
+def refused_anonymously(response_status: int, location: str) -> bool:
+    return response_status == 401 or (response_status == 303
+                                       and location.startswith("/console/login"))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_every_route_refuses_anonymous_users(client: TestClient) -> None:
+    routes = list(protected_routes(client))
+    assert len(routes) >= 15  # the walk really finds the console's routes
+    for method, path, _ in routes:
+        response = client.request(method, path, follow_redirects=False)
+        assert refused_anonymously(response.status_code,
+                                   response.headers.get("location", "")), (method, path)
+    for path in socket_paths(client):
+        with pytest.raises(WebSocketDisconnect), client.websocket_connect(path) as ws:
+            ws.receive_json()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_every_route_refuses_roles_below_its_own(client: TestClient, database_url: str) -> None:
+    ranks = ("staff", "manager", "admin")
+    for role in ("staff", "manager"):
+        create_staff(database_url, role, role=role)
+        user = TestClient(client.app, base_url="https://testserver")
+        csrf = login(user, role)
+        checked = 0
+        for method, path, needed in protected_routes(client):
+            if path == "/console/logout":  # every role may log out; it would end the walk
+                continue
+            response = user.request(method, path, headers={"X-CSRF-Token": csrf},
+                                    follow_redirects=False)
+            if ranks.index(role) < ranks.index(needed):
+                assert response.status_code == 403, (role, method, path, response.text)
+                checked += 1
+            else:
+                assert response.status_code not in (401, 403), (role, method, path)
+        assert checked > 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_state_changing_routes_need_the_csrf_token(client: TestClient,
+                                                   database_url: str) -> None:
+    create_staff(database_url, "root", role="admin")
+    login(client, "root")
+    for method, path, _ in protected_routes(client):
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
+            response = client.request(method, path, follow_redirects=False)
+            assert response.status_code == 403, (method, path)
