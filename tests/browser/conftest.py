@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 
 from servicedesk.app import create_app
-from tests.servicedesk.conftest import OPEN_HOURS, make_settings
+from tests.servicedesk.conftest import OPEN_HOURS, STAFF_PASSWORD, make_settings
 from tests.support.stack import ROOT, RasaStack, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -23,9 +23,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="session")
-def live_server(rasa_stack: RasaStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    database = tmp_path_factory.mktemp("browser") / "servicedesk.db"
-    app = create_app(make_settings(f"sqlite:///{database}", rasa_stack))
+def live_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The live server's database (tests add staff accounts to it with create_staff)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('browser') / 'servicedesk.db'}"
+
+
+@pytest.fixture(scope="session")
+def live_server(rasa_stack: RasaStack, live_database_url: str) -> Iterator[str]:
+    app = create_app(make_settings(live_database_url, rasa_stack))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -62,3 +67,13 @@ def axe_violations(page: Any) -> list:
         "async () => await axe.run(document, {runOnly: "
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
     return [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+
+
+def console_login(page: Any, base: str, username: str, password: str = STAFF_PASSWORD,
+                  lang: str = "fi") -> None:
+    """Log in through the console's log-in page."""
+    page.goto(f"{base}/console/login?lang={lang}")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url("**/console/queue")
