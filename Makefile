@@ -20,7 +20,7 @@ PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python
 	$$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null && { echo $$p; break; }; done)
 
 .PHONY: help install lock train run test lint typecheck validate unit stories evaluate \
-	browser-deps bench clean
+	browser-deps bench clean create-admin
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -74,6 +74,9 @@ evaluate: $(MODEL)  ## Held-out evaluation: per-language and per-topic figures
 browser-deps:  ## Debian's chromium and axe-core for the browser tests
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
 	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
+
+create-admin: $(VENV)/.installed  ## Create the first staff-console admin (asks for a password)
+	@read -p "Admin username: " name && $(PY) -m servicedesk.console create-admin --username "$$name"
 
 bench: $(MODEL)  ## Throughput and latency: gateway vs Rasa
 	$(PY) -m benchmarks.chat
