@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from connectors import telegram
+from connectors.email import EmailChannel
 from servicedesk import retention
 from servicedesk.console import api as console_api
 from servicedesk.console import pages as console_pages
@@ -26,6 +27,7 @@ from servicedesk.queue import service_hours
 from servicedesk.rasa_client import RasaClient
 from servicedesk.ratelimit import RateLimiter
 from servicedesk.webchat import api as webchat_api
+from servicedesk.webform import routes as webform_routes
 
 WEBCHAT_DIR = Path(__file__).parent / "webchat"
 CONSOLE_DIR = Path(__file__).parent / "console"
@@ -65,11 +67,16 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         # Channel adapters start here (each after the gateway exists) ...
         app.state.telegram = await telegram.start(settings=settings, gateway=app.state.gateway,
                                                   bus=app.state.bus, sessions=sessions)
+        app.state.email = EmailChannel(gateway=app.state.gateway, settings=settings)
+        app.state.webform_limiter = RateLimiter(
+            settings.webform_submissions_per_minute_per_address)
+        await app.state.email.start()
         try:
             yield
         finally:
             # ... and stop here, before the gateway's clients close.
             await telegram.stop(app.state.telegram)
+            await app.state.email.stop()
             retention_job.cancel()
             await rasa.close()
             engine.dispose()
@@ -80,6 +87,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(webchat_api.router)
     # Feature routers (console, statistics, channels) are included below.
     app.include_router(telegram.router)
+    app.include_router(webform_routes.router)
     app.include_router(console_pages.router)
     app.include_router(console_api.router)
     app.add_exception_handler(LoginRequired, _to_login_page)

@@ -12,6 +12,7 @@ import aiohttp
 logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
+PARSE_PATH = "/model/parse"
 HEALTH_TIMEOUT_SECONDS = 2.0
 
 
@@ -37,6 +38,15 @@ class BotTurn:
 
     def control(self, kind: str) -> Optional[Dict[str, Any]]:
         return next((c for c in self.controls if c.get("type") == kind), None)
+
+
+@dataclass
+class Understanding:
+    """What Rasa's NLU makes of a text: the intent (= topic), its confidence, the language."""
+
+    intent: Optional[str]
+    confidence: Optional[float]
+    language: Optional[str]
 
 
 class RasaClient:
@@ -77,6 +87,23 @@ class RasaClient:
             # Rasa answers with nothing when its action server failed.
             raise RasaUnavailable("no reply (action server down?)")
         return turn
+
+    async def parse(self, text: str) -> Understanding:
+        """Classify a text with POST /model/parse (no conversation, no tracker)."""
+        try:
+            async with self._http().post(self.rasa_url + PARSE_PATH,
+                                         json={"text": text}) as response:
+                response.raise_for_status()
+                data = await response.json(content_type=None)
+            if not isinstance(data, dict):
+                raise ValueError("unexpected answer")
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            logger.warning("rasa parse failed: %s", type(error).__name__)
+            raise RasaUnavailable(type(error).__name__) from error
+        intent = data.get("intent") or {}
+        language = data.get("language") or {}
+        return Understanding(intent=intent.get("name"), confidence=intent.get("confidence"),
+                             language=language.get("code"))
 
     async def rasa_status(self) -> Dict[str, Any]:
         """Whether the Rasa server is up with a model loaded."""

@@ -4,6 +4,7 @@ its models module here."""
 
 from __future__ import annotations
 
+from connectors import email_models  # noqa: F401 (registers its tables)
 from connectors import telegram_models  # noqa: F401 (registers its tables)
 from servicedesk import models
 from servicedesk.console import models as console_models
