@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, Callable, Dict, List, Optional, TypeVar
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, constr
@@ -169,6 +170,11 @@ async def close(request: Request, handoff_id: int, body: CloseIn,
 
 
 async def _staff_socket(websocket: WebSocket) -> Optional[StaffIdentity]:
+    """The logged-in user of a same-origin socket (browsers send cookies cross-site too)."""
+    origin = websocket.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != websocket.headers.get("host"):
+        await websocket.close(code=4403)
+        return None
     identity = await current_identity(websocket)
     if identity is None:
         await websocket.close(code=4401)
