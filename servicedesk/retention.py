@@ -16,6 +16,7 @@ from typing import List, Optional
 from sqlalchemy import bindparam, create_engine, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from servicedesk import schema
 from servicedesk.console.models import HandoffNote
 from servicedesk.core.db import transaction
 from servicedesk.core.settings import Settings
@@ -39,9 +40,20 @@ def anonymise_expired(session: Session, *, older_than: datetime) -> List[str]:
     expired_handoffs = select(Handoff.id).where(Handoff.conversation_id.in_(expired))
     session.execute(update(HandoffNote).where(HandoffNote.handoff_id.in_(expired_handoffs))
                     .values(text="").execution_options(synchronize_session=False))
+    _erase_marked_columns(session, expired)
     session.execute(update(Conversation).where(Conversation.id.in_(expired))
                     .values(anonymised_at=utcnow()).execution_options(synchronize_session=False))
     return expired
+
+
+def _erase_marked_columns(session: Session, expired: List[str]) -> None:
+    """Channels' own personal data: columns marked `info={"personal": True}` (set to NULL)
+    in every table keyed by conversation_id (e.g. e-mail addresses, names, phones)."""
+    for table in schema.metadata.sorted_tables:
+        personal = {c.name: None for c in table.columns if c.info.get("personal")}
+        if personal and "conversation_id" in table.c:
+            session.execute(update(table).where(table.c.conversation_id.in_(expired))
+                            .values(personal))
 
 
 def delete_rasa_trackers(tracker_db_url: str, conversation_ids: List[str]) -> None:
