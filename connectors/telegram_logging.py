@@ -2,7 +2,8 @@
 
 The token is part of every Bot API URL, and python-telegram-bot shows it in the repr of
 its Bot; httpx logs each request's URL at INFO. A filter on those libraries' loggers
-(and ours) replaces the secrets in every record; httpx's request lines are not logged.
+(and ours) replaces the secrets in every record; httpx's request lines and the library's
+DEBUG records (which show whole updates, i.e. residents' messages) are not logged.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ class TokenRedactor(logging.Filter):
 
     def install(self) -> None:
         """Filter the loggers of httpx, httpcore, python-telegram-bot and the connectors."""
+        # httpx logs every URL at INFO; python-telegram-bot logs whole updates at DEBUG.
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("telegram").setLevel(logging.INFO)
         names = [name for name in logging.root.manager.loggerDict
                  if name.split(".")[0] in LOGGER_PREFIXES]
         for name in {*names, *LOGGER_PREFIXES}:

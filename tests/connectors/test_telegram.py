@@ -240,7 +240,7 @@ def test_flood_control_is_waited_out_and_the_message_sent_once(
             if c.params.get("text") == "Odota hetki."]
     assert len(refused) == 1 and len(sent) == 1
     assert sent[0].at - refused[0].at >= 2.0, "retry_after was not honoured"
-    assert outbox_statuses(database_url) == {"sent"}
+    fake_telegram.wait_for(lambda: outbox_statuses(database_url) == {"sent"})
 
 
 def test_a_dropped_connection_is_retried_and_the_message_sent_exactly_once(
@@ -254,9 +254,9 @@ def test_a_dropped_connection_is_retried_and_the_message_sent_exactly_once(
     fake_telegram.wait_for(lambda: "Yhteys katkesi välillä." in fake_telegram.texts_to(512))
     assert len(fake_telegram.dropped) == 2
     assert fake_telegram.texts_to(512).count("Yhteys katkesi välillä.") == 1
-    attempts = query(database_url, select(TelegramOutbox.attempts, TelegramOutbox.status)
-                     .order_by(TelegramOutbox.id.desc()).limit(1))
-    assert attempts == [(2, "sent")]
+    fake_telegram.wait_for(lambda: query(
+        database_url, select(TelegramOutbox.attempts, TelegramOutbox.status)
+        .order_by(TelegramOutbox.id.desc()).limit(1)) == [(2, "sent")])
 
 
 def outbox_statuses(database_url: str) -> set:
