@@ -60,7 +60,7 @@ CONCURRENT_UPDATES = 64
 START_RETRY_MAX_SECONDS = 60.0
 SWEEP_SECONDS = 60.0
 SWEEP_WINDOW = timedelta(days=1)
-UPDATES_KEPT = timedelta(days=7)
+ROWS_KEPT = timedelta(days=7)  # updates seen, messages sent
 # The assistant's switch_language action reads the language's name in the message.
 SWITCH_PAYLOADS = {code: f'/switch_language{{"language": "{name}"}}'
                    for code, name in {"fi": "finnish", "sv": "swedish",
@@ -121,7 +121,6 @@ class TelegramAdapter:
 
     async def _run(self) -> None:
         await self._start_application()
-        await self._db(lambda s: store.prune_updates(s, utcnow() - UPDATES_KEPT))
         self._tasks.append(asyncio.create_task(self._record_from_bus()))
         self._tasks.append(asyncio.create_task(self._sweep()))
         self._tasks.append(asyncio.create_task(self.sender.run()))
@@ -362,6 +361,7 @@ class TelegramAdapter:
             async with self._record_lock:
                 recorded = await self._db(
                     lambda s: store.record_recent(s, utcnow() - SWEEP_WINDOW))
+            await self._db(lambda s: store.prune(s, utcnow() - ROWS_KEPT))
             if recorded:
                 logger.info("telegram outbox: %d missed message(s) recorded", recorded)
                 self.sender.wake.set()

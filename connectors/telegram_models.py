@@ -1,7 +1,8 @@
 """Telegram's tables: chat <-> conversation, the durable outbox, updates already seen.
 
 The outbox holds no message text: a row points at the contact log's message (or names one
-of the adapter's own lines), so retention of the contact log covers Telegram too.
+of the adapter's own lines), so retention of the contact log covers Telegram too; sent
+rows and seen updates are pruned after a week, and retention erases the chat link.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ class TelegramConversation(Base):
     id = Column(Integer, primary_key=True, autoincrement=True)
     conversation_id = Column(ForeignKey("conversations.id", ondelete="CASCADE"),
                              nullable=False, unique=True)
-    chat_id = Column(BigInteger, nullable=False)
+    # The resident's Telegram chat (their user id): erased by retention with the transcript.
+    chat_id = Column(BigInteger, nullable=True, info={"personal": True})
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_telegram_conversations_chat_id", "chat_id", "id"),)

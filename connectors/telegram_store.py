@@ -60,8 +60,11 @@ def claim_update(session: Session, update_id: int) -> None:
     session.execute(insert(TelegramUpdate).values(update_id=update_id, received_at=utcnow()))
 
 
-def prune_updates(session: Session, before: datetime) -> None:
+def prune(session: Session, before: datetime) -> None:
+    """Forget updates seen and messages sent (or given up) before `before`."""
     session.execute(delete(TelegramUpdate).where(TelegramUpdate.received_at < before))
+    session.execute(delete(TelegramOutbox).where(TelegramOutbox.status != "pending",
+                                                 TelegramOutbox.created_at < before))
 
 
 def _unrecorded_outgoing() -> Any:

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any, Callable, TypeVar
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from telegram import Bot, User
 
 from connectors import telegram_store as store
 from connectors.telegram import SWITCH_PAYLOADS, telegram_language
+from connectors.telegram_models import TelegramConversation, TelegramOutbox, TelegramUpdate
 from connectors.telegram_outbox import MESSAGE_LIMIT, OutboxSender, split_message, utf16_len
 from connectors.telegram_texts import LANGUAGES, LINES, line
-from servicedesk import contacts
+from servicedesk import contacts, retention
 from servicedesk.core.db import make_engine, make_session_factory, migrate, transaction
 from servicedesk.core.settings import Settings
+from servicedesk.core.types import utcnow
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 
 T = TypeVar("T")
@@ -124,4 +128,29 @@ async def test_a_long_message_with_buttons_goes_out_in_parts_with_the_keyboard_l
     assert keyboard == [[{"text": "Kyllä", "callback_data": f"m:{message_id}:0"}],
                         [{"text": "Ei", "callback_data": f"m:{message_id}:1"}]]
     assert await db(store.next_job) is None
+    engine.dispose()
+
+
+def test_retention_erases_the_chat_link_and_old_rows_are_pruned(database_url: str) -> None:
+    migrate(database_url)
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    with transaction(sessions) as session:
+        conversation = contacts.create_conversation(session, channel="telegram", language="sv")
+        store.link(session, chat_id=701, conversation_id=conversation.id)
+        store.claim_update(session, 42)
+        store.record_notice(session, chat_id=701, notice="text_only", language="sv")
+        outbox_id = store.next_job(session).id  # type: ignore[union-attr]
+        store.mark_progress(session, outbox_id, parts_sent=1, done=True)
+    with transaction(sessions) as session:
+        assert store.current_conversation(session, 701) is not None
+        retention.anonymise_expired(session, older_than=utcnow() + timedelta(days=1))
+    with transaction(sessions) as session:
+        assert store.current_conversation(session, 701) is None
+        links = session.execute(select(TelegramConversation.chat_id)).scalars().all()
+        assert links == [None]
+        store.prune(session, utcnow() + timedelta(days=1))
+    with transaction(sessions) as session:
+        assert session.execute(select(TelegramOutbox)).first() is None
+        assert session.execute(select(TelegramUpdate)).first() is None
     engine.dispose()

@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column("conversation_id", sa.String(64),
                   sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False,
                   unique=True),
-        sa.Column("chat_id", sa.BigInteger, nullable=False),
+        sa.Column("chat_id", sa.BigInteger, nullable=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
     )
     op.create_index("ix_telegram_conversations_chat_id", "telegram_conversations",
