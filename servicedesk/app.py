@@ -26,6 +26,8 @@ from servicedesk.health import system_health
 from servicedesk.queue import service_hours
 from servicedesk.rasa_client import RasaClient
 from servicedesk.ratelimit import RateLimiter
+from servicedesk.stats import api as stats_api
+from servicedesk.stats import pages as stats_pages
 from servicedesk.webchat import api as webchat_api
 from servicedesk.webform import routes as webform_routes
 
@@ -86,6 +88,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                   lifespan=lifespan)
     app.include_router(webchat_api.router)
     # Feature routers (console, statistics, channels) are included below.
+    app.include_router(stats_api.router)
+    app.include_router(stats_pages.router)
     app.include_router(telegram.router)
     app.include_router(webform_routes.router)
     app.include_router(console_pages.router)

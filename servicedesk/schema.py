@@ -4,12 +4,11 @@ its models module here."""
 
 from __future__ import annotations
 
-from connectors import email_models  # noqa: F401 (registers its tables)
-from connectors import telegram_models  # noqa: F401 (registers its tables)
+from connectors import email_models, telegram_models
 from servicedesk import models
 from servicedesk.console import models as console_models
+from servicedesk.stats import models as stats_models
 
+MODEL_MODULES = (models, console_models, telegram_models, email_models, stats_models)
 Base = models.Base
 metadata = Base.metadata
-
-__all__ = ["Base", "console_models", "metadata", "models"]

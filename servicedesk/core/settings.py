@@ -40,6 +40,10 @@ class Settings(BaseSettings):
 
     default_language: Literal["fi", "sv", "en"] = "fi"
 
+    # Managers' dashboard (servicedesk/stats): on sensitive topics (child welfare, social
+    # services) counts below this are suppressed, so that no resident can be recognised.
+    stats_min_cell_size: int = 5
+
     # E-mail and web form (connectors/email.py, servicedesk/webform). The SMTP endpoint
     # runs inside the service desk's process; None = on in development only.
     email_enabled: Optional[bool] = None

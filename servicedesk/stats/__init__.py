@@ -1,0 +1,1 @@
+"""The managers\x27 dashboard: contact statistics by SQL aggregation (issue 6)."""

@@ -1,0 +1,52 @@
+"""Per-conversation counts for the statistics, and the indexes the figures need.
+
+Whether a conversation had a resident message, a handoff, a closed handoff or a rating
+needs a join of a million conversations with millions of messages: over a second per
+figure. `stats_conversation_facts` keeps those counts, one narrow row per conversation,
+refreshed by SQL (servicedesk.stats.facts) from the conversations whose last activity
+is newer than the last refresh, just before the figures are computed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, text
+
+from servicedesk.core.types import UTCDateTime
+from servicedesk.models import Base, Handoff, Message, Rating
+
+RESIDENT_ONLY = text("sender = 'resident'")
+
+
+class ConversationFacts(Base):
+    __tablename__ = "stats_conversation_facts"
+
+    conversation_id = Column(ForeignKey("conversations.id", ondelete="CASCADE"),
+                             primary_key=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    channel = Column(String(16), nullable=False)
+    language = Column(String(2), nullable=False)
+    resident_messages = Column(Integer, nullable=False, default=0)
+    handoffs = Column(Integer, nullable=False, default=0)
+    closed_handoffs = Column(Integer, nullable=False, default=0)
+    ratings = Column(Integer, nullable=False, default=0)
+
+    __table_args__ = (Index("ix_stats_conversation_facts_created_at", "created_at"),)
+
+
+class FactsRefresh(Base):
+    """Up to when the facts have been refreshed (one row)."""
+
+    __tablename__ = "stats_refresh"
+
+    name = Column(String(32), primary_key=True)
+    refreshed_until = Column(UTCDateTime, nullable=False)
+
+
+# Resident messages by time with topic, outcome and language: the topic, fallback and
+# not-understood figures read only this index (partial: residents' messages).
+resident_messages = Index(
+    "ix_messages_resident_created", Message.created_at, Message.topic, Message.outcome,
+    Message.language, postgresql_where=RESIDENT_ONLY, sqlite_where=RESIDENT_ONLY)
+handoffs_created = Index("ix_handoffs_created_at", Handoff.created_at)
+ratings_created = Index("ix_ratings_created_at", Rating.created_at)
+ratings_conversation = Index("ix_ratings_conversation_id", Rating.conversation_id)
