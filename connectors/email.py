@@ -109,13 +109,21 @@ class EmailChannel:
     async def start(self) -> None:
         if self.settings.email_outbound_host:
             self.outbox.start()
-        if self.inbound_enabled:
-            loop = asyncio.get_running_loop()
+        if not self.inbound_enabled:
+            return
+        loop = asyncio.get_running_loop()
+        try:
             self._server = await loop.create_server(
                 self._protocol, host=self.settings.email_inbound_host,
                 port=self.settings.email_inbound_port)
-            logger.info("e-mail endpoint listening on %s:%s", self.settings.email_inbound_host,
-                        self.port)
+        except OSError as error:
+            if self.settings.email_enabled:  # asked for explicitly: a failure to start
+                raise
+            # The development default yields to whatever holds the port (a second desk).
+            logger.warning("e-mail endpoint not started: %s", error.strerror)
+            return
+        logger.info("e-mail endpoint listening on %s:%s", self.settings.email_inbound_host,
+                    self.port)
 
     def _protocol(self) -> IntakeSMTP:
         return IntakeSMTP(self.handler, data_size_limit=self.settings.email_max_message_bytes,

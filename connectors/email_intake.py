@@ -139,7 +139,8 @@ class Intake:
 
     async def _understand(self, contact: NewContact) -> Understanding:
         try:
-            return await self.gateway.rasa.parse(contact.text[:PARSE_CHARS])
+            # A leading "/" would make Rasa read the text as an intent payload.
+            return await self.gateway.rasa.parse(contact.text[:PARSE_CHARS].lstrip("/ "))
         except RasaUnavailable:
             return Understanding(intent=None, confidence=None, language=None)
 

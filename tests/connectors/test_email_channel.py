@@ -341,3 +341,22 @@ def test_attachments_are_stored_unopened_within_the_limit(
     assert code == 552 and "50000" in reply
     assert count(database_url, MailAttachment) == 1
     assert count(database_url, Conversation) == 1
+
+
+def test_the_development_endpoint_yields_a_busy_port_but_an_explicit_one_fails(
+        tmp_path: Any) -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        common = dict(database_url=f"sqlite:///{tmp_path / 'desk.db'}", rasa_tracker_db_url="",
+                      rasa_url=f"http://127.0.0.1:{free_port()}", email_inbound_port=busy,
+                      email_outbound_host="")
+        with TestClient(create_app(Settings(environment="development", **common))) as client:
+            assert client.app.state.email.port is None
+            assert client.get("/contact").status_code == 200
+        with pytest.raises(OSError), TestClient(create_app(Settings(
+                environment="test", email_enabled=True, **common))):
+            pass
