@@ -176,6 +176,10 @@ def test_person_command_hands_off_and_staff_replies_reach_the_chat(
     handoffs = query(database_url, select(Handoff).where(
         Handoff.conversation_id == conversation.id))
     assert len(handoffs) == 1 and handoffs[0][0].status == "waiting"
+    again = say(fake_telegram, 508, "/start")[0]  # does not abandon the handoff
+    assert again["text"] == ("Keskustelusi asiakaspalvelun kanssa on yhä auki. "
+                             "Kirjoita viestisi tähän.")
+    assert conversation_of(database_url, 508).id == conversation.id
     say(fake_telegram, 508, "tarvitsen apua laskun kanssa", replies=0)
     live.run(live.app.state.gateway.post_staff_message(
         conversation_id=conversation.id, text="Hei, autan mielelläni. Mikä lasku?"))
