@@ -23,7 +23,7 @@ from connectors.email_models import MailAttachment, OutgoingMail, WrittenContact
 from servicedesk.app import create_app
 from servicedesk.core.settings import Settings
 from servicedesk.models import Conversation, Handoff, Message
-from tests.servicedesk.conftest import during_service_hours, make_settings
+from tests.servicedesk.conftest import create_staff, during_service_hours, login, make_settings
 from tests.support.stack import RasaStack, free_port
 
 SERVICE_ADDRESS = "palvelu@porvoo.example"
@@ -84,7 +84,8 @@ def open_app() -> Iterator[Callable[[Settings], TestClient]]:
     clients: List[TestClient] = []
 
     def start(settings: Settings) -> TestClient:
-        client = TestClient(create_app(settings))
+        # https: the console's session cookie is Secure.
+        client = TestClient(create_app(settings), base_url="https://testserver")
         client.__enter__()
         clients.append(client)
         return during_service_hours(client)
@@ -360,3 +361,28 @@ def test_the_development_endpoint_yields_a_busy_port_but_an_explicit_one_fails(
         with pytest.raises(OSError), TestClient(create_app(Settings(
                 environment="test", email_enabled=True, **common))):
             pass
+
+
+def test_a_reply_written_in_the_staff_console_reaches_the_resident_by_mail(
+        database_url: str, rasa_stack: RasaStack, catcher: MailCatcher,
+        open_app: Callable[[Settings], TestClient]) -> None:
+    client = open_app(email_settings(database_url, rasa_stack, catcher.port))
+    question = resident_mail("Hur bokar jag en tid på hälsostationen?", subject="Tidsbokning",
+                             sender="eva@example.se")
+    assert send(client, question, sender="eva@example.se")[0] == 250
+    contact = written(database_url)[0]
+    handoff = handoff_of(database_url, contact.conversation_id)
+    assert handoff.department == "health"
+    create_staff(database_url, "sara", departments=("health",), language="sv")
+    csrf = login(client, "sara")
+    headers = {"X-CSRF-Token": csrf}
+    assert client.post(f"/console/api/items/{handoff.id}/claim",
+                       headers=headers).status_code == 200
+    reply = client.post(f"/console/api/items/{handoff.id}/messages", headers=headers,
+                        json={"text": "Boka tiden på nätet eller ring rådgivningen."})
+    assert reply.status_code == 200, reply.text
+    answer = catcher.wait_for(2)[1]
+    assert answer["To"].addresses[0].addr_spec == "eva@example.se"
+    assert answer["Subject"] == f"Re: Tidsbokning [{contact.reference}]"
+    body = answer.get_content()
+    assert "Boka tiden på nätet" in body and "Referensnummer" in body
