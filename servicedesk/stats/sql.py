@@ -118,12 +118,13 @@ class Dialect:
         """Seconds since 1970 of an instant."""
         if self.postgresql:
             return f"EXTRACT(EPOCH FROM {column})"
-        return f"((julianday({column}) - {UNIX_JULIAN_DAY}) * 86400.0)"
+        # julianday() is a double (about 50 microseconds of resolution today): milliseconds.
+        return f"ROUND((julianday({column}) - {UNIX_JULIAN_DAY}) * 86400.0, 3)"
 
     def seconds_between(self, start: str, end: str) -> str:
         if self.postgresql:
             return f"EXTRACT(EPOCH FROM ({end} - {start}))"
-        return f"((julianday({end}) - julianday({start})) * 86400.0)"
+        return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"
 
     def least(self, *values: str) -> str:
         return f"{'LEAST' if self.postgresql else 'MIN'}({', '.join(values)})"

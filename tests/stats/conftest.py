@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from servicedesk.core.db import migrate
 from servicedesk.models import Conversation, Handoff, Message, Rating
-from servicedesk.stats import queries
+from servicedesk.stats import facts, queries
 from servicedesk.stats.figures import Figure, suppress
 from servicedesk.stats.filters import Filters
 
@@ -44,8 +44,9 @@ class ContactLog:
     def conversation(self, at: datetime, *, channel: str = "webchat", language: str = "fi",
                      said: Sequence[Tuple[Optional[str], str]] = (), texts: Sequence[str] = (),
                      handoff: Optional[Dict[str, Any]] = None,
-                     ratings: Sequence[int] = ()) -> str:
-        """`said`: the resident's messages as (topic, outcome), a minute apart."""
+                     ratings: Sequence[int] = (), touched_now: bool = False) -> str:
+        """`said`: the resident's messages as (topic, outcome), a minute apart.
+        `touched_now`: last activity now, as when the gateway writes (else at `at`)."""
         conversation_id = f"c{next(_ids):06d}"
         rows: List[Dict[str, Any]] = []
         for n, (topic, outcome) in enumerate(said):
@@ -59,7 +60,8 @@ class ContactLog:
         with self.engine.begin() as connection:
             connection.execute(insert(Conversation).values(
                 id=conversation_id, channel=channel, language=language,
-                mode="bot", created_at=at, last_activity_at=at))
+                mode="bot", created_at=at,
+                last_activity_at=datetime.now(timezone.utc) if touched_now else at))
             if rows:
                 connection.execute(insert(Message), rows)
             if handoff is not None:
@@ -86,7 +88,8 @@ def figures(log: ContactLog, view: str, start: date, end: date, *, now: datetime
             min_cell: int = 1, **chosen: Any) -> Dict[str, Figure]:
     """A view's figures by id, as the API computes them."""
     filters = Filters(start=start, end=end, **chosen)
-    with log.engine.connect() as connection:
+    with log.engine.begin() as connection:
+        facts.refresh(connection, datetime.now(timezone.utc))
         computed = queries.VIEWS[view](queries.Context(connection, filters, now))
     return {f.id: suppress(f, min_cell=min_cell, everything=filters.narrows_to_sensitive)
             for f in computed}
