@@ -179,7 +179,8 @@ class Intake:
         return Receipt(conversation_id=conversation_id, reference=written.reference,
                        department=handoff.department if handoff else DEFAULT_DEPARTMENT,
                        language=conversation.language, due=due or self._due(handoff),
-                       acknowledged=acknowledged, duplicate=duplicate, follow_up=follow_up)
+                       acknowledged=acknowledged or (duplicate and bool(written.address)),
+                       duplicate=duplicate, follow_up=follow_up)
 
     @staticmethod
     def _due(handoff: Optional[Handoff],
