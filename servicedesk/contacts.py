@@ -6,12 +6,14 @@ Plain functions over a SQLAlchemy session; the caller owns the transaction.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Tuple
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from servicedesk.core.types import utcnow
+from servicedesk.core.types import UTCDateTime, utcnow
 from servicedesk.models import Conversation, Handoff, Message, Rating
 from servicedesk.texts import department_name
 
@@ -57,23 +59,85 @@ def add_message(
     return message
 
 
+_SELECT_MODE = text("SELECT mode, language FROM conversations WHERE id = :id")
+_TOUCH_CONVERSATION = text(
+    "UPDATE conversations SET last_activity_at = :now WHERE id = :id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
 def log_resident_message(session: Session, conversation_id: str,
                          text: str) -> tuple[int, str, str]:
     """Store a resident's message before it goes anywhere: (message id, mode, language).
 
-    Plain SQL statements rather than ORM objects: this runs on every message.
+    Plain SQL on the session's connection rather than ORM objects: this runs on every
+    message.
     """
-    row = session.execute(select(Conversation.mode, Conversation.language)
-                          .where(Conversation.id == conversation_id)).first()
+    connection = session.connection()
+    row = connection.execute(_SELECT_MODE, {"id": conversation_id}).first()
     if row is None:
         raise ConversationNotFound(conversation_id)
     now = utcnow()
-    inserted = session.execute(insert(Message).values(
-        conversation_id=conversation_id, sender="resident", text=text, created_at=now,
-        outcome="to_staff" if row.mode == "human" else "pending"))
-    session.execute(update(Conversation).where(Conversation.id == conversation_id)
-                    .values(last_activity_at=now))
-    return int(inserted.inserted_primary_key[0]), str(row.mode), str(row.language)
+    message_id = _insert_message(connection, conversation_id, sender="resident", text=text,
+                                 buttons=None, created_at=now,
+                                 outcome="to_staff" if row.mode == "human" else "pending")
+    connection.execute(_TOUCH_CONVERSATION, {"now": now, "id": conversation_id})
+    return message_id, str(row.mode), str(row.language)
+
+
+# RETURNING: PostgreSQL, and SQLite from 3.35 on.
+_INSERT_MESSAGE = text(
+    "INSERT INTO messages (conversation_id, sender, text, buttons, created_at, outcome) "
+    "VALUES (:conversation_id, :sender, :text, :buttons, :created_at, :outcome) RETURNING id"
+).bindparams(bindparam("buttons", type_=Message.__table__.c.buttons.type),
+             bindparam("created_at", type_=UTCDateTime()))
+
+
+def _insert_message(connection: Connection, conversation_id: str, *, sender: str, text: str,
+                    buttons: Optional[List[Dict[str, str]]], created_at: datetime,
+                    outcome: Optional[str]) -> int:
+    return int(connection.execute(_INSERT_MESSAGE, {
+        "conversation_id": conversation_id, "sender": sender, "text": text,
+        "buttons": buttons, "created_at": created_at, "outcome": outcome}).scalar_one())
+
+
+_LATEST_HANDOFF = text(
+    "SELECT id FROM handoffs WHERE conversation_id = :id ORDER BY id DESC LIMIT 1")
+_SELECT_CHANNEL = text("SELECT channel, mode FROM conversations WHERE id = :id")
+_RECORD_UNDERSTANDING = text(
+    "UPDATE messages SET topic = :topic, confidence = :confidence, language = :language, "
+    "outcome = :outcome WHERE id = :id")
+_SET_LANGUAGE = text(
+    "UPDATE conversations SET language = :language, last_activity_at = :now WHERE id = :id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def record_plain_bot_turn(session: Session, conversation_id: str, message_id: int, *,
+                          topic: Optional[str], confidence: Optional[float], language: str,
+                          outcome: str, replies: List[Tuple[str, Optional[List[Dict[str, str]]]]]
+                          ) -> Optional[Tuple[List[Dict[str, Any]], Dict[str, Any]]]:
+    """The common turn, in plain SQL: the bot answered a conversation that never had a
+    handoff. Returns (reply views, conversation state), or None (writing nothing) when the
+    conversation has a handoff and needs the full path."""
+    connection = session.connection()
+    if connection.execute(_LATEST_HANDOFF, {"id": conversation_id}).first() is not None:
+        return None
+    row = connection.execute(_SELECT_CHANNEL, {"id": conversation_id}).first()
+    if row is None:
+        raise ConversationNotFound(conversation_id)
+    now = utcnow()
+    connection.execute(_RECORD_UNDERSTANDING, {"topic": topic, "confidence": confidence,
+                                               "language": language, "outcome": outcome,
+                                               "id": message_id})
+    views = []
+    for reply_text, buttons in replies:
+        reply_id = _insert_message(connection, conversation_id, sender="bot", text=reply_text,
+                                   buttons=buttons or None, created_at=now, outcome=None)
+        views.append({"id": str(reply_id), "sender": "bot", "text": reply_text,
+                      "buttons": buttons or [], "created_at": now.isoformat()})
+    connection.execute(_SET_LANGUAGE, {"language": language, "now": now, "id": conversation_id})
+    state = {"conversation_id": conversation_id, "channel": row.channel, "language": language,
+             "mode": row.mode, "handoff": None}
+    return views, state
 
 
 def record_understanding(session: Session, message_id: int, *, topic: Optional[str],

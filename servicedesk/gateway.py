@@ -130,6 +130,10 @@ class Gateway:
 
     def _record_turn(self, session: Session, conversation_id: str, message_id: int,
                      turn: BotTurn) -> TurnResult:
+        if not turn.controls_any("handoff", "rating"):
+            plain = self._record_plain_turn(session, conversation_id, message_id, turn)
+            if plain is not None:
+                return plain
         conversation = contacts.get_conversation(session, conversation_id)
         if turn.language in LANGUAGES:
             conversation.language = turn.language
@@ -151,6 +155,23 @@ class Gateway:
                 department=department if department in DEPARTMENTS else DEFAULT_DEPARTMENT,
                 reason=str(handoff.get("reason") or "asked"), topic=handoff.get("topic")))
         return self._result(session, conversation, replies)
+
+    def _record_plain_turn(self, session: Session, conversation_id: str, message_id: int,
+                           turn: BotTurn) -> Optional[TurnResult]:
+        """Most turns: the bot answers a conversation that never had a handoff."""
+        language = turn.language
+        if language not in LANGUAGES:
+            return None
+        recorded = contacts.record_plain_bot_turn(
+            session, conversation_id, message_id, topic=turn.intent,
+            confidence=turn.confidence, language=language,
+            outcome="fallback" if turn.intent == "nlu_fallback" else "answered",
+            replies=[(r.text, r.buttons) for r in turn.replies])
+        if recorded is None:
+            return None
+        views, state = recorded
+        return TurnResult(messages=views, state=state,
+                          cursor=views[-1]["id"] if views else "")
 
     def _record_unavailable(self, session: Session, conversation_id: str, message_id: int,
                             *, asked_for_person: bool) -> TurnResult:

@@ -39,6 +39,9 @@ class BotTurn:
     def control(self, kind: str) -> Optional[Dict[str, Any]]:
         return next((c for c in self.controls if c.get("type") == kind), None)
 
+    def controls_any(self, *kinds: str) -> bool:
+        return any(c.get("type") in kinds for c in self.controls)
+
 
 @dataclass
 class Understanding:

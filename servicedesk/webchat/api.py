@@ -126,7 +126,7 @@ async def start_conversation(request: Request, gateway: GatewayDep, settings: Se
                         413: {"description": "Message over the length limit"},
                         429: {"description": "Too many messages; see Retry-After"}})
 async def send_message(conversation_id: str, body: ResidentMessage, request: Request,
-                       gateway: GatewayDep, settings: SettingsDep) -> Dict[str, Any]:
+                       gateway: GatewayDep, settings: SettingsDep) -> JSONResponse:
     """Send a resident message; the answer carries the replies to it."""
     if len(body.text) > settings.max_message_chars:
         raise HTTPException(
@@ -141,7 +141,8 @@ async def send_message(conversation_id: str, body: ResidentMessage, request: Req
                                        payload=body.payload)
     except ConversationNotFound:
         raise not_found() from None
-    return turn_out(result)
+    # Already in TurnOut's shape: a ready response skips re-validating it on every turn.
+    return JSONResponse(turn_out(result))
 
 
 def turn_out(result: TurnResult) -> Dict[str, Any]:
