@@ -35,6 +35,8 @@ HANDOFF_PAYLOAD = "/human_handoff"
 RATING_PAYLOAD = "/request_rating"
 DEPARTMENTS = catalogue_departments()
 DEFAULT_DEPARTMENT = "kompassi"
+# Channels where the resident is present to answer a rating prompt after a staff close.
+RATED_CHANNELS = ("webchat", "telegram")
 
 
 @dataclass
@@ -326,19 +328,22 @@ class Gateway:
 
     async def close_by_staff(self, *, handoff_id: int, assignee: str,
                              resolution: str) -> bool:
-        """Close a work item; the conversation returns to the bot, which asks for a rating."""
-        def close(session: Session) -> Optional[Tuple[str, str]]:
+        """Close a work item; the conversation returns to the bot, which asks for a rating
+        (in live channels: a mail or form contact is not sent a rating prompt)."""
+        def close(session: Session) -> Optional[Tuple[str, str, str]]:
             if not work_items.close(session, handoff_id=handoff_id, assignee=assignee,
                                     resolution=resolution):
                 return None
             handoff = session.get(Handoff, handoff_id)
             conversation = contacts.get_conversation(session, handoff.conversation_id)
             conversation.mode = "bot"
-            return conversation.id, conversation.language
+            return conversation.id, conversation.language, conversation.channel
         closed = await self._db(close)
         if closed is None:
             return False
-        conversation_id, language = closed
+        conversation_id, language, channel = closed
+        if channel not in RATED_CHANNELS:
+            return True
         async with self._lock(conversation_id):
             try:
                 turn: Optional[BotTurn] = await self.rasa.send(

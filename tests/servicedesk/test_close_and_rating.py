@@ -9,7 +9,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from actions.knowledge import knowledge
-from servicedesk.models import Handoff, Rating
+from servicedesk import contacts
+from servicedesk.models import Handoff, Message, Rating
 from servicedesk.queue import work_items
 from servicedesk.texts import text
 from tests.servicedesk.conftest import say, start
@@ -64,3 +65,23 @@ def test_claim_tells_the_resident_and_moves_the_queue(client: TestClient) -> Non
         assert event["conversation"]["handoff"]["queue_position"] == 1
     joined = client.get(f"/api/webchat/conversations/{first}/messages").json()["messages"][-1]
     assert joined["text"] == text("staff_joined", "fi")
+
+
+def test_a_mail_or_form_contact_gets_no_rating_prompt(client: TestClient, settings) -> None:
+    gateway = client.app.state.gateway
+    engine = create_engine(settings.database_url, future=True)
+    with Session(engine) as session, session.begin():
+        conversation = contacts.create_conversation(session, channel="webform", language="sv")
+        contacts.add_message(session, conversation, sender="resident", text="Hej, en fråga")
+        handoff = contacts.open_handoff(session, conversation, department="kompassi",
+                                        reason="webform", topic=None, kind="message")
+        conversation_id, handoff_id = conversation.id, handoff.id
+        assert work_items.claim(session, handoff_id=handoff_id, assignee="anna")
+    assert client.portal.call(functools.partial(
+        gateway.close_by_staff, handoff_id=handoff_id, assignee="anna", resolution="answered"))
+    with Session(engine) as session:
+        senders = session.execute(select(Message.sender).where(
+            Message.conversation_id == conversation_id)).scalars().all()
+        assert senders == ["resident"]
+        assert session.get(Handoff, handoff_id).status == "closed"
+    engine.dispose()
