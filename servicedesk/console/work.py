@@ -12,6 +12,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.email_models import WrittenContact
 from servicedesk.console.models import HandoffNote
 from servicedesk.core.types import utcnow
 from servicedesk.models import Conversation, Handoff, Message
@@ -127,7 +128,12 @@ def item_detail(session: Session, handoff: Handoff,
                 now: Optional[datetime] = None) -> Dict[str, Any]:
     conversation = session.get(Conversation, handoff.conversation_id)
     messages = transcript(session, handoff.conversation_id)
+    written = session.get(WrittenContact, handoff.conversation_id)
     return {**item_view(handoff, conversation.channel, now or utcnow()),
+            "reference": written.reference if written else None,
+            "written_contact": ({"address": written.address, "name": written.name,
+                                 "phone": written.phone, "subject": written.subject}
+                                if written else None),
             "conversation_language": conversation.language,
             "mode": conversation.mode,
             "resolution": handoff.resolution,

@@ -9,6 +9,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from actions.knowledge import knowledge
+from connectors.email_models import WrittenContact
+from servicedesk import contacts
 from servicedesk.console.models import StaffSession, StaffUser
 from servicedesk.core.types import utcnow
 from servicedesk.models import Handoff, Rating
@@ -207,3 +209,24 @@ def test_console_pages_render_in_three_languages(client: TestClient, database_ur
             assert page.status_code == 200, (path, lang)
             assert f'<html lang="{lang}">' in page.text
             assert heading in page.text  # the navigation
+
+
+def test_a_written_contact_shows_its_reference(client: TestClient, database_url: str) -> None:
+    create_staff(database_url, "anna", language="en")
+    engine = create_engine(database_url, future=True)
+    with Session(engine) as session, session.begin():
+        conversation = contacts.create_conversation(session, channel="email", language="fi")
+        contacts.add_message(session, conversation, sender="resident", text="Hei")
+        handoff = contacts.open_handoff(session, conversation, department="kompassi",
+                                        reason="email", topic=None, kind="message")
+        session.add(WrittenContact(conversation_id=conversation.id, reference="PRV-2026-ABC234",
+                                   channel="email", address="maija@example.fi",
+                                   subject="Lainat"))
+        item = handoff.id
+    engine.dispose()
+    login(client, "anna")
+    detail = client.get(f"/console/api/items/{item}").json()
+    assert detail["reference"] == "PRV-2026-ABC234"
+    assert detail["written_contact"]["address"] == "maija@example.fi"
+    page = client.get(f"/console/items/{item}").text
+    assert "PRV-2026-ABC234" in page and "Reference" in page and "E-mail" in page
