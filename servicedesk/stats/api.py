@@ -53,9 +53,10 @@ VIEW_DESCRIPTIONS = {
     "assistant": "Bot containment (conversations with a resident message and no handoff), "
                  "handoffs by reason and left messages per engaged conversation, fallback "
                  "rate of the messages the assistant handled.",
-    "service": "Waiting time to a person and first-response time (median, 90th percentile, "
-               "nearest rank, seconds), service-level compliance per department counted in "
-               "service hours, open and overdue work items now.",
+    "waiting": "Waiting time to a person and first-response time per department (median, "
+               "90th percentile by nearest rank, mean; seconds).",
+    "service_level": "Service-level compliance per department (first response within the "
+                     "target, counted in service hours), open and overdue work items now.",
     "outcomes": "Resolution categories of closed work items; satisfaction ratings (1-5) "
                 "and the response rate among conversations asked to rate.",
     "workload": "Work items per department, closed items per staff member, median "

@@ -15,6 +15,7 @@ from servicedesk.core.types import UTCDateTime
 from servicedesk.models import Base, Handoff, Message, Rating
 
 RESIDENT_ONLY = text("sender = 'resident'")
+FALLBACK_ONLY = text("sender = 'resident' AND outcome = 'fallback'")
 
 
 class ConversationFacts(Base):
@@ -47,6 +48,10 @@ class FactsRefresh(Base):
 resident_messages = Index(
     "ix_messages_resident_created", Message.created_at, Message.topic, Message.outcome,
     Message.language, postgresql_where=RESIDENT_ONLY, sqlite_where=RESIDENT_ONLY)
+# Not-understood messages by time: their texts are grouped (heap reads of these rows only).
+fallback_messages = Index(
+    "ix_messages_fallback_created", Message.created_at,
+    postgresql_where=FALLBACK_ONLY, sqlite_where=FALLBACK_ONLY)
 handoffs_created = Index("ix_handoffs_created_at", Handoff.created_at)
 ratings_created = Index("ix_ratings_created_at", Rating.created_at)
 ratings_conversation = Index("ix_ratings_conversation_id", Rating.conversation_id)

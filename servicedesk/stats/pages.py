@@ -28,7 +28,7 @@ CONSOLE_TEMPLATES = HERE.parent / "console" / "templates"
 TEMPLATES = Jinja2Templates(directory=[str(HERE / "templates"), str(CONSOLE_TEMPLATES)])
 STATIC_FILES = {"stats.js": "text/javascript", "stats.css": "text/css",
                 "vendor/chart.umd.min.js": "text/javascript"}
-SECTIONS = ("volume", "topics", "assistant", "service", "outcomes", "workload",
+SECTIONS = ("volume", "topics", "assistant", "waiting", "service_level", "outcomes", "workload",
             "not_understood")
 PAGE_ROWS = {"not_understood": 50}
 

@@ -194,8 +194,12 @@ def _fallback(ctx: Context) -> Figure:
 
 # --- service: waiting and first-response times, compliance, open work -----------------
 
-def service(ctx: Context) -> List[Figure]:
-    return [_response_times(ctx), compliance(ctx), open_items(ctx)]
+def waiting(ctx: Context) -> List[Figure]:
+    return [_response_times(ctx)]
+
+
+def service_level(ctx: Context) -> List[Figure]:
+    return [compliance(ctx), open_items(ctx)]
 
 
 def _response_times(ctx: Context) -> Figure:
@@ -203,21 +207,16 @@ def _response_times(ctx: Context) -> Figure:
     cond = where.handoffs(d, ctx.filters)
     waited = d.seconds_between("h.created_at", "h.claimed_at")
     answered = d.seconds_between("h.created_at", "h.first_response_at")
-    parts = []
-    for grouping in ("h.department", "'all'"):
-        parts.append(f"SELECT 'wait_to_person' AS measure, {grouping} AS department, "
-                     f"{waited} AS v FROM handoffs h WHERE {cond.sql} "
-                     "AND h.kind = 'live_chat' AND h.claimed_at IS NOT NULL")
-        parts.append(f"SELECT 'first_response_' || h.kind AS measure, {grouping} AS department, "
-                     f"{answered} AS v FROM handoffs h WHERE {cond.sql} "
-                     "AND h.first_response_at IS NOT NULL")
-    inner = " UNION ALL ".join(parts)
-    sql = d.percentiles(inner, "measure || ':' || department", "v")
-    rows: List[List[Any]] = []
-    for row in ctx.rows(sql, cond.params):
-        measure, department = str(row.grp).split(":", 1)
-        rows.append([measure, department, int(row.n), _seconds(row.median), _seconds(row.p90),
-                     _seconds(row.mean)])
+    inner = (f"SELECT 'wait_to_person' AS measure, h.department AS department, "
+             f"{waited} AS v FROM handoffs h WHERE {cond.sql} "
+             "AND h.kind = 'live_chat' AND h.claimed_at IS NOT NULL UNION ALL "
+             f"SELECT 'first_response_' || h.kind AS measure, h.department AS department, "
+             f"{answered} AS v FROM handoffs h WHERE {cond.sql} "
+             "AND h.first_response_at IS NOT NULL")
+    sql = d.percentiles_with_totals(inner, "measure", "department", "v")
+    rows: List[List[Any]] = [
+        [str(row.k1), str(row.k2), int(row.n), _seconds(row.median), _seconds(row.p90),
+         _seconds(row.mean)] for row in ctx.rows(sql, cond.params)]
     order = {"wait_to_person": 0, "first_response_live_chat": 1, "first_response_message": 2}
     rows.sort(key=lambda r: (order.get(r[0], 9), r[1] != "all", r[1]))
     return Figure("response_times",
@@ -395,7 +394,8 @@ VIEWS = {
     "volume": volume,
     "topics": topics,
     "assistant": assistant,
-    "service": service,
+    "waiting": waiting,
+    "service_level": service_level,
     "outcomes": outcomes,
     "workload": workload,
     "not_understood": not_understood,

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Dict, List, Literal, Mapping, Optional
 
 from fastapi import HTTPException, Query, Request
+from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from servicedesk.core.db import transaction
@@ -30,7 +31,7 @@ FIGURE_VIEWS: Dict[str, str] = {
     "contacts_per_day": "volume", "contacts_per_week": "volume", "heatmap": "volume",
     "top_topics": "topics", "topic_trend": "topics",
     "containment": "assistant", "handoff_reasons": "assistant", "fallback": "assistant",
-    "response_times": "service", "compliance": "service", "open_items": "service",
+    "response_times": "waiting", "compliance": "service_level", "open_items": "service_level",
     "resolutions": "outcomes", "satisfaction": "outcomes", "satisfaction_summary": "outcomes",
     "workload": "workload", "not_understood": "not_understood",
 }
@@ -90,6 +91,9 @@ def compute_view(sessions: sessionmaker, view: str, filters: Filters, now: datet
                  min_cell: int) -> List[Figure]:
     """One view's figures, small sensitive numbers suppressed."""
     with transaction(sessions) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # Sorts for percentiles and groupings stay in memory (the default is 4 MB).
+            session.execute(text("SET LOCAL work_mem = '64MB'"))
         if view in FACT_VIEWS:
             facts.refresh(session.connection(), utcnow())
         context = queries.Context(session.connection(), filters, now)

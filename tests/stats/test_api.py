@@ -58,8 +58,8 @@ def test_views_as_json_with_small_sensitive_numbers_hidden(client: TestClient) -
     narrowed = client.get("/api/stats/volume", params={**RANGE, "topic": "family_services"})
     per_day = next(f for f in narrowed.json()["figures"] if f["id"] == "contacts_per_day")
     assert [row[1] for row in per_day["rows"]] == [0, 0, None, 0, 0, 0, 0]
-    for view in ("volume", "topics", "assistant", "service", "outcomes", "workload",
-                 "not-understood"):
+    for view in ("volume", "topics", "assistant", "waiting", "service-level", "outcomes",
+                 "workload", "not-understood"):
         assert client.get(f"/api/stats/{view}", params=RANGE).status_code == 200, view
 
 
@@ -117,7 +117,7 @@ def test_dashboard_page_in_three_languages(client: TestClient) -> None:
 
 def test_openapi_documents_the_statistics(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/api/stats/volume", "/api/stats/service", "/api/stats/not-understood",
+    for path in ("/api/stats/volume", "/api/stats/service-level", "/api/stats/not-understood",
                  "/api/stats/figures/{figure_id}.csv", "/api/stats/not-understood.yml"):
         assert path in paths, path
 

@@ -64,7 +64,7 @@ def test_response_times_are_nearest_rank_percentiles(contact_log: ContactLog) ->
             "claimed_at": at + timedelta(seconds=wait),
             "first_response_at": at + timedelta(seconds=wait + 30),
             "closed_at": at + timedelta(seconds=wait + 600), "assignee": "anna"})
-    result = figures(contact_log, "service", DAY, DAY)
+    result = figures(contact_log, "waiting", DAY, DAY)
     rows = {(r[0], r[1]): r for r in result["response_times"].rows}
     assert rows[("wait_to_person", "all")] == ["wait_to_person", "all", 10, 50, 90, 145]
     assert rows[("first_response_live_chat", "kompassi")][2:5] == [10, 80, 120]
@@ -88,7 +88,7 @@ def test_compliance_counts_service_hours_and_holidays(contact_log: ContactLog) -
     contact_log.conversation(local(2026, 5, 7, 9, 0), handoff={
         "status": "closed", "closed_at": local(2026, 5, 7, 9, 30)})
 
-    result = figures(contact_log, "service", date(2026, 5, 4), date(2026, 5, 17))
+    result = figures(contact_log, "service_level", date(2026, 5, 4), date(2026, 5, 17))
     kompassi = rows_by_key(result["compliance"])["kompassi"]
     assert (kompassi["measured"], kompassi["met"]) == (7, 4)
     assert kompassi["compliance"] == round(4 / 7, 4)
@@ -107,7 +107,7 @@ def test_open_and_overdue_items_now(contact_log: ContactLog) -> None:
         "status": "waiting", "kind": "message", "department": "social"})
     contact_log.conversation(now - timedelta(minutes=40), handoff={"status": "closed"})
 
-    result = figures(contact_log, "service", date(2026, 11, 1), date(2026, 11, 25), now=now)
+    result = figures(contact_log, "service_level", date(2026, 11, 1), date(2026, 11, 25), now=now)
     items = rows_by_key(result["open_items"])
     assert items["kompassi"] == {"department": "kompassi", "open": 4, "waiting": 2,
                                  "overdue": 2}

@@ -14,6 +14,13 @@ depends_on = None
 
 UTCDateTime = sa.DateTime(timezone=True)
 RESIDENT_ONLY = sa.text("sender = 'resident'")
+FALLBACK_ONLY = sa.text("sender = 'resident' AND outcome = 'fallback'")
+# PostgreSQL cannot estimate how many weeks x topics a year of messages has, and without
+# the estimate it counts them in one process instead of three (topic trend: 0.6 s -> 0.4 s).
+WEEK_TOPIC_STATISTICS = (
+    "CREATE STATISTICS IF NOT EXISTS stats_messages_week_topic (ndistinct) ON "
+    "(CAST(date_trunc('week', (created_at AT TIME ZONE 'Europe/Helsinki')) AS date)), topic "
+    "FROM messages")
 
 
 def upgrade() -> None:
@@ -39,12 +46,19 @@ def upgrade() -> None:
     op.create_index("ix_messages_resident_created", "messages",
                     ["created_at", "topic", "outcome", "language"],
                     postgresql_where=RESIDENT_ONLY, sqlite_where=RESIDENT_ONLY)
+    op.create_index("ix_messages_fallback_created", "messages", ["created_at"],
+                    postgresql_where=FALLBACK_ONLY, sqlite_where=FALLBACK_ONLY)
     op.create_index("ix_handoffs_created_at", "handoffs", ["created_at"])
     op.create_index("ix_ratings_created_at", "ratings", ["created_at"])
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(WEEK_TOPIC_STATISTICS)
     op.create_index("ix_ratings_conversation_id", "ratings", ["conversation_id"])
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP STATISTICS IF EXISTS stats_messages_week_topic")
+    op.drop_index("ix_messages_fallback_created", table_name="messages")
     op.drop_index("ix_ratings_conversation_id", table_name="ratings")
     op.drop_index("ix_ratings_created_at", table_name="ratings")
     op.drop_index("ix_handoffs_created_at", table_name="handoffs")
