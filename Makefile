@@ -83,3 +83,13 @@ bench: $(MODEL)  ## Throughput and latency: gateway vs Rasa
 
 clean:
 	rm -rf models results var
+
+# Managers' dashboard (servicedesk/stats). CONVERSATIONS=1000000 for a full-size year;
+# REPLACE=1 deletes the existing contact log first (refused with ENVIRONMENT=production).
+.PHONY: demo-data bench-dashboard
+CONVERSATIONS ?= 100000
+demo-data: $(VENV)/.installed  ## Fill the configured database with a synthetic year of contacts
+	$(PY) -m servicedesk.demo_data --conversations $(CONVERSATIONS) $(if $(REPLACE),--replace,)
+
+bench-dashboard: $(VENV)/.installed  ## Time of each dashboard view with 1,000,000 contacts (PostgreSQL, SQLite)
+	$(PY) -m benchmarks.dashboard
