@@ -48,8 +48,10 @@ def live_server(rasa_stack: RasaStack, live_database_url: str) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module. Not for the session: Playwright's sync API keeps an
+    event loop running in the main thread, and pytest-asyncio cannot start its own then."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: run `make browser-deps`")
     from playwright.sync_api import sync_playwright
