@@ -44,7 +44,9 @@ def topics_of(department: str) -> Tuple[str, ...]:
     return tuple(sorted(t for t, d in topic_departments().items() if d == department))
 
 
+@functools.lru_cache(maxsize=1)
 def departments() -> Tuple[str, ...]:
+    """The catalogue's department ids (read once: servicedesk.texts parses the file)."""
     return catalogue_departments()
 
 

@@ -20,7 +20,7 @@ from servicedesk.stats import filters as where
 from servicedesk.stats.figures import Figure
 from servicedesk.stats.filters import Filters
 from servicedesk.stats.masking import mask
-from servicedesk.stats.service_calendar import calendar_sql, service_time_sql
+from servicedesk.stats.service_calendar import calendar_sql, service_time_sql, with_days
 from servicedesk.stats.sql import Dialect
 
 HANDOFF_REASONS = ("asked", "fallback", "sensitive", "unavailable")
@@ -236,15 +236,18 @@ def compliance(ctx: Context) -> Figure:
     ctes = calendar_sql(ctx.connection, d, cal_start.date(), cal_end.date())
     end_expr = ("CASE WHEN COALESCE(h.first_response_at, h.closed_at, :now) > :cal_end "
                 "THEN :cal_end ELSE COALESCE(h.first_response_at, h.closed_at, :now) END")
-    joins, used = service_time_sql(d, "h.department", "h.created_at", end_expr)
-    sql = (f"{ctes} SELECT x.department AS department, "
-           "COUNT(CASE WHEN x.answered = 1 OR x.used > x.target THEN 1 END) AS measured, "
-           "COUNT(CASE WHEN x.answered = 1 AND x.used <= x.target THEN 1 END) AS met "
-           f"FROM (SELECT h.department AS department, {used} AS used, t.seconds AS target, "
-           "CASE WHEN h.first_response_at IS NULL THEN 0 ELSE 1 END AS answered "
-           f"FROM handoffs h {joins} "
-           "JOIN sla_targets t ON t.department = h.department AND t.kind = h.kind "
-           f"AND t.priority = h.priority WHERE {cond.sql}) x GROUP BY x.department")
+    items = ("SELECT h.department AS department, h.kind AS kind, h.priority AS priority, "
+             "CASE WHEN h.first_response_at IS NULL THEN 0 ELSE 1 END AS answered, "
+             f"{d.epoch('h.created_at')} AS t0, {d.epoch(end_expr)} AS t1 "
+             f"FROM handoffs h WHERE {cond.sql}")
+    joins, used = service_time_sql(d, "x")
+    sql = (f"{ctes} SELECT y.department AS department, "
+           "COUNT(CASE WHEN y.answered = 1 OR y.used > y.target THEN 1 END) AS measured, "
+           "COUNT(CASE WHEN y.answered = 1 AND y.used <= y.target THEN 1 END) AS met "
+           f"FROM (SELECT x.department AS department, {used} AS used, t.seconds AS target, "
+           f"x.answered AS answered FROM ({with_days(d, items)}) AS x {joins} "
+           "JOIN sla_targets t ON t.department = x.department AND t.kind = x.kind "
+           "AND t.priority = x.priority) AS y GROUP BY y.department")
     values = {**cond.params, "now": d.instant(ctx.now), "cal_end": d.instant(
         cal_end)}
     found = {str(r.department): (int(r.measured), int(r.met)) for r in ctx.rows(sql, values)}
@@ -272,16 +275,20 @@ def open_items(ctx: Context) -> Figure:
     ctes = calendar_sql(ctx.connection, d, cal_start.date(),
                         (ctx.now + timedelta(days=1)).date())
     start_expr = "CASE WHEN h.created_at < :cal_start THEN :cal_start ELSE h.created_at END"
-    joins, used = service_time_sql(d, "h.department", start_expr, ":now")
     statuses = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
-    sql = (f"{ctes} SELECT h.department AS department, COUNT(*) AS open_items, "
-           "COUNT(CASE WHEN h.status = 'waiting' THEN 1 END) AS waiting, "
-           "COUNT(CASE WHEN h.first_response_at IS NULL AND "
-           f"(h.created_at < :cal_start OR {used} > t.seconds) THEN 1 END) AS overdue "
-           f"FROM handoffs h {joins} "
-           "JOIN sla_targets t ON t.department = h.department AND t.kind = h.kind "
-           f"AND t.priority = h.priority WHERE {cond.sql} AND h.status IN ({statuses}) "
-           "GROUP BY h.department")
+    items = ("SELECT h.department AS department, h.kind AS kind, h.priority AS priority, "
+             "h.status AS status, CASE WHEN h.first_response_at IS NULL THEN 0 ELSE 1 END "
+             "AS answered, CASE WHEN h.created_at < :cal_start THEN 1 ELSE 0 END AS old, "
+             f"{d.epoch(start_expr)} AS t0, {d.epoch(':now')} AS t1 FROM handoffs h "
+             f"WHERE {cond.sql} AND h.status IN ({statuses})")
+    joins, used = service_time_sql(d, "x")
+    sql = (f"{ctes} SELECT x.department AS department, COUNT(*) AS open_items, "
+           "COUNT(CASE WHEN x.status = 'waiting' THEN 1 END) AS waiting, "
+           "COUNT(CASE WHEN x.answered = 0 AND "
+           f"(x.old = 1 OR {used} > t.seconds) THEN 1 END) AS overdue "
+           f"FROM ({with_days(d, items)}) AS x {joins} "
+           "JOIN sla_targets t ON t.department = x.department AND t.kind = x.kind "
+           "AND t.priority = x.priority GROUP BY x.department")
     values = {**cond.params, "now": d.instant(ctx.now),
               "cal_start": d.instant(cal_start)}
     found = {str(r.department): (int(r.open_items), int(r.waiting), int(r.overdue))

@@ -14,6 +14,8 @@ hours in force now are applied to the past as well (the history of edits is not 
 
 from __future__ import annotations
 
+import functools
+import json
 from datetime import date, datetime, time, timedelta
 from typing import List, Tuple
 
@@ -35,6 +37,15 @@ def _epoch(moment: datetime) -> int:
 
 def calendar_rows(first: date, last: date) -> List[Tuple[str, int, int, int, int]]:
     """(department, day number, opens, closes, open seconds before the day) per day."""
+    hours_now = json.dumps([service_hours.effective_config(d) for d in catalogue.departments()],
+                           sort_keys=True)
+    return list(_calendar_rows(first, last, hours_now))
+
+
+@functools.lru_cache(maxsize=32)
+def _calendar_rows(first: date, last: date,
+                   hours_now: str) -> Tuple[Tuple[str, int, int, int, int], ...]:
+    """Cached per span and per version of the hours (an admin's edit changes `hours_now`)."""
     rows = []
     for department in catalogue.departments():
         hours = service_hours.department_hours(department)
@@ -49,7 +60,7 @@ def calendar_rows(first: date, last: date) -> List[Tuple[str, int, int, int, int
             rows.append((department, (day - EPOCH).days, _epoch(opens), _epoch(closes), before))
             before += _epoch(closes) - _epoch(opens)
             day += timedelta(days=1)
-    return rows
+    return tuple(rows)
 
 
 def target_rows() -> List[Tuple[str, str, int, int]]:
@@ -98,16 +109,22 @@ def calendar_sql(connection: Connection, dialect: Dialect, first: date, last: da
     return ""
 
 
-def service_time_sql(dialect: Dialect, department: str, start: str,
-                     end: str) -> Tuple[str, str]:
-    """(joins, expression): the service seconds between two instant expressions."""
-    d = dialect
-    joins = (f"JOIN sla_calendar c0 ON c0.department = {department} "
-             f"AND c0.day = {d.day_number(start)} "
-             f"JOIN sla_calendar c1 ON c1.department = {department} "
-             f"AND c1.day = {d.day_number(end)}")
+def with_days(dialect: Dialect, items: str) -> str:
+    """`items` (with epoch-second columns t0 and t1) plus their local days d0 and d1."""
+    return (f"SELECT i.*, {dialect.epoch_day('i.t0')} AS d0, {dialect.epoch_day('i.t1')} AS d1 "
+            f"FROM ({items}) AS i")
 
-    def clock(alias: str, moment: str) -> str:
-        into_day = d.greatest(f"{d.epoch(moment)} - {alias}.opens", "0")
-        return f"({alias}.before_s + {d.least(into_day, f'{alias}.closes - {alias}.opens')})"
-    return joins, f"({clock('c1', end)} - {clock('c0', start)})"
+
+def service_time_sql(dialect: Dialect, alias: str) -> Tuple[str, str]:
+    """(joins, expression): the service seconds from `alias`.t0 to `alias`.t1 (epoch
+    seconds, local days d0 and d1, see with_days) in `alias`.department's hours."""
+    d = dialect
+    joins = (f"JOIN sla_calendar c0 ON c0.department = {alias}.department "
+             f"AND c0.day = {alias}.d0 "
+             f"JOIN sla_calendar c1 ON c1.department = {alias}.department "
+             f"AND c1.day = {alias}.d1")
+
+    def clock(day: str, moment: str) -> str:
+        into_day = d.greatest(f"{moment} - {day}.opens", "0")
+        return f"({day}.before_s + {d.least(into_day, f'{day}.closes - {day}.opens')})"
+    return joins, f"({clock('c1', f'{alias}.t1')} - {clock('c0', f'{alias}.t0')})"

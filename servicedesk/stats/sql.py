@@ -9,6 +9,7 @@ answer as PostgreSQL's, DST changes included.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import List, Tuple
@@ -22,22 +23,25 @@ SQLITE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 OffsetSpan = Tuple[datetime, datetime, int]  # [from, to) in UTC, offset in minutes
 
 
-def offset_spans(start: datetime, end: datetime) -> List[OffsetSpan]:
+@functools.lru_cache(maxsize=64)
+def offset_spans(start: datetime, end: datetime) -> Tuple[OffsetSpan, ...]:
     """The spans of constant Helsinki UTC offset that cover [start, end)."""
     spans: List[OffsetSpan] = []
-    moment = start.astimezone(timezone.utc)
-    span_start = moment
-    offset = _offset_minutes(moment)
-    while moment < end:
-        following = moment + timedelta(hours=1)
+    span_start = start.astimezone(timezone.utc)
+    offset = _offset_minutes(span_start)
+    day = span_start
+    while day < end:
+        following = day + timedelta(days=1)
         if _offset_minutes(following) != offset:
-            # Changes happen on the full hour (01:00 UTC in Finland).
-            change = following.replace(minute=0, second=0, microsecond=0)
+            hour = day.replace(minute=0, second=0, microsecond=0)
+            while _offset_minutes(hour + timedelta(hours=1)) == offset:
+                hour += timedelta(hours=1)
+            change = hour + timedelta(hours=1)  # changes happen on the full hour
             spans.append((span_start, change, offset))
             span_start, offset = change, _offset_minutes(change)
-        moment = following
+        day = following
     spans.append((span_start, end.astimezone(timezone.utc), offset))
-    return spans
+    return tuple(spans)
 
 
 def _offset_minutes(moment: datetime) -> int:
@@ -60,8 +64,12 @@ class Dialect:
     def for_engine(cls, name: str, start: datetime, end: datetime) -> Dialect:
         if name not in ("postgresql", "sqlite"):
             raise ValueError(f"unsupported database: {name}")
-        padded = (start - timedelta(days=2), end + timedelta(days=2))
-        return cls(name, tuple(offset_spans(*padded)))
+        # Whole days, so that the cache serves every request of a day.
+        first = start.astimezone(timezone.utc).replace(hour=0, minute=0, second=0,
+                                                       microsecond=0) - timedelta(days=2)
+        last = end.astimezone(timezone.utc).replace(hour=0, minute=0, second=0,
+                                                    microsecond=0) + timedelta(days=3)
+        return cls(name, offset_spans(first, last))
 
     @property
     def postgresql(self) -> bool:
@@ -70,13 +78,6 @@ class Dialect:
     def instant(self, moment: datetime) -> object:
         """A bound parameter for an instant, as the database stores it."""
         return moment if self.postgresql else sqlite_instant(moment)
-
-    def _offset_seconds(self, column: str) -> str:
-        """The Helsinki UTC offset of an instant, in seconds (a CASE over the changes)."""
-        cases = " ".join(f"WHEN {column} < '{end.isoformat()}' THEN {minutes * 60}"
-                         for _, end, minutes in self.spans[:-1])
-        last = str(self.spans[-1][2] * 60)
-        return f"(CASE {cases} ELSE {last} END)" if cases else last
 
     def _modifier(self, column: str) -> str:
         """SQLite: the '+N minutes' modifier that turns a UTC instant into Helsinki time."""
@@ -113,12 +114,17 @@ class Dialect:
             return f"CAST(EXTRACT(HOUR FROM {local}) AS integer)"
         return f"CAST(strftime('%H', {local}) AS integer)"
 
-    def day_number(self, instant: str) -> str:
-        """Days from 1970-01-01 to the local calendar day of an instant."""
-        if self.postgresql:  # arithmetic: cheaper than AT TIME ZONE and a date cast per row
-            return (f"CAST(floor(({self.epoch(instant)} + {self._offset_seconds(instant)}) "
-                    "/ 86400) AS integer)")
-        return f"CAST(julianday(date({self.local(instant)})) - {UNIX_JULIAN_DAY} AS integer)"
+    def epoch_day(self, seconds: str) -> str:
+        """Days from 1970-01-01 to the local calendar day of an instant given in epoch
+        seconds: arithmetic only, cheaper than a time-zone conversion per row."""
+        cases = " ".join(f"WHEN {seconds} < {int(end.timestamp())} THEN {minutes * 60}"
+                         for _, end, minutes in self.spans[:-1])
+        last = str(self.spans[-1][2] * 60)
+        offset = f"(CASE {cases} ELSE {last} END)" if cases else last
+        local_days = f"(({seconds}) + {offset}) / 86400"
+        if self.postgresql:
+            return f"CAST(floor({local_days}) AS integer)"
+        return f"CAST({local_days} AS integer)"  # truncation = floor after 1970
 
     def epoch(self, column: str) -> str:
         """Seconds since 1970 of an instant."""
