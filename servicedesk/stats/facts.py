@@ -1,24 +1,34 @@
-"""Refreshing stats_conversation_facts: an incremental SQL upsert from the contact log.
+"""Refreshing the statistics tables (servicedesk.stats.models) from the contact log by SQL.
 
 Every change that matters (a resident message, a handoff, a staff answer, a close with its
 rating prompt, a rating) writes a message and so moves the conversation's
-last_activity_at (indexed). A refresh recounts the conversations active since the last
-refresh, minus a slack for transactions that were still open then. A bulk load (the
-demo data) refreshes everything at once with grouped joins.
+last_activity_at (indexed). A refresh looks at the conversations active since the last
+refresh, minus a slack for transactions that were still open then:
+- stats_conversation_facts: their rows are recounted (upsert);
+- stats_handoff_channels, stats_rating_channels: their new work items and ratings are
+  added (a channel never changes);
+- stats_message_days: the Helsinki days of their resident messages are recounted whole
+  (delete and insert: idempotent, and a message whose topic or outcome was written later
+  is counted as it is now).
+Each table has its stamp in stats_refresh; without one (a new database or table, a bulk
+load) it is built in full. Refreshes are serialised, so two requests never count a day
+twice.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from servicedesk.stats.sql import sqlite_instant
+from servicedesk.stats.sql import HELSINKI, Dialect, sqlite_instant
 
 REFRESH_NAME = "conversation_facts"
 SLACK = timedelta(minutes=5)
 BEGINNING = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LOCK_KEY = 7_120_609  # PostgreSQL advisory lock of the refresh
 COLUMNS = ("conversation_id, created_at, channel, language, resident_messages, handoffs, "
            "closed_handoffs, ratings")
 UPSERT = (" ON CONFLICT (conversation_id) DO UPDATE SET language = excluded.language, "
@@ -44,25 +54,147 @@ FULL = (
     "GROUP BY conversation_id) h ON h.conversation_id = c.id "
     "LEFT JOIN (SELECT conversation_id, COUNT(*) AS n FROM ratings GROUP BY conversation_id) r "
     "ON r.conversation_id = c.id WHERE 1 = 1" + UPSERT)  # WHERE: SQLite's upsert parser
+# (table, its id column, the source table) of the per-item channels.
+ITEM_CHANNELS = (("stats_handoff_channels", "handoff_id", "handoffs"),
+                 ("stats_rating_channels", "rating_id", "ratings"))
+RECOUNT_DAYS = (
+    "INSERT INTO stats_message_days (day, channel, language, topic, outcome, messages) "
+    "SELECT {day} AS day, c.channel, m.language, m.topic, m.outcome, COUNT(*) "
+    "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+    "WHERE m.sender = 'resident' AND m.created_at >= :start AND m.created_at < :end "
+    "GROUP BY 1, 2, 3, 4, 5")
+
+DayRange = Tuple[date, date]  # first and last Helsinki day, both included
 
 
 def _instant(connection: Connection, moment: datetime) -> object:
     return moment if connection.dialect.name == "postgresql" else sqlite_instant(moment)
 
 
-def refresh(connection: Connection, now: datetime, *, full: bool = False) -> None:
-    """Bring the facts up to `now` (the caller commits)."""
-    row = connection.execute(text("SELECT refreshed_until FROM stats_refresh WHERE name = :n"),
-                             {"n": REFRESH_NAME}).first()
-    if full or row is None:
+def _as_instant(value: object) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+# --- the tables ------------------------------------------------------------------------
+
+def _conversation_facts(connection: Connection, since: Optional[datetime]) -> None:
+    if since is None:
         connection.execute(text(FULL))
     else:
-        last = row[0] if isinstance(row[0], datetime) else datetime.fromisoformat(str(row[0]))
-        since = (last if last.tzinfo else last.replace(tzinfo=timezone.utc)) - SLACK
         connection.execute(text(INCREMENTAL), {"since": _instant(connection, since)})
-    stamp = {"n": REFRESH_NAME, "t": _instant(connection, now)}
-    if row is None:
-        connection.execute(text("INSERT INTO stats_refresh (name, refreshed_until) "
-                                "VALUES (:n, :t) ON CONFLICT (name) DO NOTHING"), stamp)
-    connection.execute(text("UPDATE stats_refresh SET refreshed_until = :t WHERE name = :n "
-                            "AND refreshed_until < :t"), stamp)
+
+
+def _item_channels(connection: Connection, since: Optional[datetime]) -> None:
+    for table, id_column, source in ITEM_CHANNELS:
+        insert = (f"INSERT INTO {table} ({id_column}, channel) SELECT s.id, c.channel "
+                  f"FROM conversations c JOIN {source} s ON s.conversation_id = c.id ")
+        if since is None:
+            connection.execute(text(f"DELETE FROM {table}"))
+            connection.execute(text(insert + "WHERE 1 = 1"))
+        else:
+            connection.execute(text(insert + "WHERE c.last_activity_at >= :since "
+                                    f"ON CONFLICT ({id_column}) DO NOTHING"),
+                               {"since": _instant(connection, since)})
+
+
+def _message_days(connection: Connection, since: Optional[datetime]) -> None:
+    if since is None:
+        connection.execute(text("DELETE FROM stats_message_days"))
+        ranges = _all_days(connection)
+    else:
+        ranges = _days_touched_since(connection, since)
+    for first, last in ranges:
+        recount_days(connection, first, last)
+
+
+def recount_days(connection: Connection, first: date, last: date) -> None:
+    """Replace the counts of the Helsinki days first..last by a count of the messages."""
+    start = datetime.combine(first, time(0), HELSINKI)
+    end = datetime.combine(last + timedelta(days=1), time(0), HELSINKI)
+    dialect = Dialect.for_engine(connection.dialect.name, start, end)
+    connection.execute(text("DELETE FROM stats_message_days WHERE day >= :first "
+                            "AND day <= :last"),
+                       {"first": dialect.date(first), "last": dialect.date(last)})
+    connection.execute(text(RECOUNT_DAYS.format(day=dialect.day(dialect.local("m.created_at")))),
+                       {"start": dialect.instant(start), "end": dialect.instant(end)})
+
+
+def _all_days(connection: Connection) -> List[DayRange]:
+    row = connection.execute(text("SELECT MIN(created_at), MAX(created_at) FROM messages "
+                                  "WHERE sender = 'resident'")).first()
+    if row is None or row[0] is None:
+        return []
+    return [(_local_day(_as_instant(row[0])), _local_day(_as_instant(row[1])))]
+
+
+def _days_touched_since(connection: Connection, since: datetime) -> List[DayRange]:
+    """The Helsinki days of the resident messages of the conversations active since
+    `since`, as runs of consecutive days. The database gives UTC days (no time-zone
+    arithmetic per row); each UTC day overlaps two Helsinki days."""
+    utc_day = ("CAST(m.created_at AT TIME ZONE 'UTC' AS date)"
+               if connection.dialect.name == "postgresql" else "substr(m.created_at, 1, 10)")
+    rows = connection.execute(text(
+        f"SELECT DISTINCT {utc_day} FROM conversations c JOIN messages m "
+        "ON m.conversation_id = c.id WHERE c.last_activity_at >= :since "
+        "AND m.sender = 'resident'"), {"since": _instant(connection, since)})
+    days: Set[date] = set()
+    for (value,) in rows:
+        start = datetime.combine(_as_date(value), time(0), timezone.utc)
+        days.add(_local_day(start))
+        days.add(_local_day(start + timedelta(days=1) - timedelta(microseconds=1)))
+    return _runs(sorted(days))
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(HELSINKI).date()
+
+
+def _runs(days: List[date]) -> List[DayRange]:
+    """Sorted days as runs of consecutive days."""
+    runs: List[DayRange] = []
+    for day in days:
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+PARTS: Dict[str, Callable[[Connection, Optional[datetime]], None]] = {
+    REFRESH_NAME: _conversation_facts,
+    "item_channels": _item_channels,
+    "message_days": _message_days,
+}
+
+
+# --- the refresh -----------------------------------------------------------------------
+
+def _serialise(connection: Connection) -> None:
+    """One refresh at a time: an advisory lock on PostgreSQL; on SQLite a first statement
+    that writes takes the database's write lock (others wait: busy_timeout)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    else:
+        connection.execute(text("UPDATE stats_refresh SET name = name WHERE name = :n"),
+                           {"n": REFRESH_NAME})
+
+
+def refresh(connection: Connection, now: datetime, *, full: bool = False) -> None:
+    """Bring the statistics tables up to `now` (the caller commits)."""
+    _serialise(connection)
+    stamps = {str(name): _as_instant(until) for name, until in connection.execute(
+        text("SELECT name, refreshed_until FROM stats_refresh"))}
+    for name, update in PARTS.items():
+        last = None if full else stamps.get(name)
+        update(connection, None if last is None else last - SLACK)
+        stamp = {"n": name, "t": _instant(connection, now)}
+        if name not in stamps:
+            connection.execute(text("INSERT INTO stats_refresh (name, refreshed_until) "
+                                    "VALUES (:n, :t) ON CONFLICT (name) DO NOTHING"), stamp)
+        connection.execute(text("UPDATE stats_refresh SET refreshed_until = :t "
+                                "WHERE name = :n AND refreshed_until < :t"), stamp)

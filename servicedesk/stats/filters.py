@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -131,13 +131,33 @@ def resident_messages(dialect: Dialect, filters: Filters, alias: str = "m") -> W
     return where
 
 
+def message_days(dialect: Dialect, filters: Filters, alias: str = "s") -> Where:
+    """stats_message_days rows of the range (resident messages counted per day); the
+    department = the topic's department, as for resident_messages()."""
+    where = Where()
+    where.add(f"{alias}.day >= :first_day AND {alias}.day <= :last_day",
+              first_day=dialect.date(filters.start), last_day=dialect.date(filters.end))
+    if filters.channel:
+        where.add(f"{alias}.channel = :channel", channel=filters.channel)
+    if filters.language:
+        where.add(f"{alias}.language = :language", language=filters.language)
+    if filters.topic or filters.department:
+        condition, params = _topic_condition(alias, filters)
+        where.add(condition, **params)
+    return where
+
+
 def ratings(dialect: Dialect, filters: Filters, alias: str = "r") -> Where:
-    """Ratings given in the range, by their conversation's channel, language and subject."""
+    """Ratings given in the range, by their conversation's channel (kept per rating by the
+    refresh), language and subject."""
     where = Where()
     where.add(f"{alias}.created_at >= :start AND {alias}.created_at < :end",
               start=dialect.instant(filters.utc_start), end=dialect.instant(filters.utc_end))
-    if filters.channel or filters.language or filters.topic or filters.department:
-        about = conversations(dialect, filters, "fc", dated=False)
+    if filters.channel:
+        where.add(f"{alias}.id IN (SELECT rc.rating_id FROM stats_rating_channels rc "
+                  "WHERE rc.channel = :channel)", channel=filters.channel)
+    if filters.language or filters.topic or filters.department:
+        about = conversations(dialect, replace(filters, channel=None), "fc", dated=False)
         where.add(f"EXISTS (SELECT 1 FROM conversations fc WHERE fc.id = "
                   f"{alias}.conversation_id AND {about.sql})", **about.params)
     return where
@@ -155,7 +175,7 @@ def handoffs(dialect: Dialect, filters: Filters, alias: str = "h", dated: bool =
         where.add(f"{alias}.department = :department", department=filters.department)
     if filters.topic:
         where.add(f"{alias}.topic = :topic", topic=filters.topic)
-    if filters.channel:
-        where.add(f"EXISTS (SELECT 1 FROM conversations fc WHERE fc.id = {alias}.conversation_id "
-                  "AND fc.channel = :channel)", channel=filters.channel)
+    if filters.channel:  # the channel kept per work item by the refresh (facts.py)
+        where.add(f"{alias}.id IN (SELECT hc.handoff_id FROM stats_handoff_channels hc "
+                  "WHERE hc.channel = :channel)", channel=filters.channel)
     return where

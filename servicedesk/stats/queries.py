@@ -114,12 +114,13 @@ def volume(ctx: Context) -> List[Figure]:
 
 def topics(ctx: Context) -> List[Figure]:
     d = ctx.dialect
-    cond = where.resident_messages(d, ctx.filters)
+    cond = where.message_days(d, ctx.filters)
     subjects = catalogue.subject_topics()
     names = {f"subject_{n}": topic for n, topic in enumerate(subjects)}
     listed = ", ".join(f":{name}" for name in names)
-    sql = (f"SELECT {d.week(d.local('m.created_at'))} AS week, m.topic AS topic, "
-           f"COUNT(*) AS n FROM messages m WHERE {cond.sql} AND m.topic IN ({listed}) "
+    day = "CAST(s.day AS timestamp)" if d.postgresql else "s.day"  # no time zone
+    sql = (f"SELECT {d.week(day)} AS week, s.topic AS topic, SUM(s.messages) AS n "
+           f"FROM stats_message_days s WHERE {cond.sql} AND s.topic IN ({listed}) "
            "GROUP BY 1, 2")
     weekly = [(_day(r.week), str(r.topic), int(r.n))
               for r in ctx.rows(sql, {**cond.params, **names})]
@@ -179,15 +180,15 @@ def assistant(ctx: Context) -> List[Figure]:
 
 
 def _fallback(ctx: Context) -> Figure:
-    cond = where.resident_messages(ctx.dialect, ctx.filters)
+    cond = where.message_days(ctx.dialect, ctx.filters)
     outcomes = ", ".join(f"'{o}'" for o in BOT_OUTCOMES)
-    sql = ("SELECT COUNT(*) AS handled, "
-           "COUNT(CASE WHEN m.outcome = 'fallback' THEN 1 END) AS fallback "
-           f"FROM messages m WHERE {cond.sql} AND m.outcome IN ({outcomes})")
+    sql = ("SELECT COALESCE(SUM(s.messages), 0) AS handled, "
+           "COALESCE(SUM(CASE WHEN s.outcome = 'fallback' THEN s.messages END), 0) AS fallback "
+           f"FROM stats_message_days s WHERE {cond.sql} AND s.outcome IN ({outcomes})")
     row = ctx.rows(sql, cond.params)[0]
+    handled, fallback = int(row.handled), int(row.fallback)
     return Figure("fallback", ["resident_messages", "not_understood", "fallback_rate"],
-                  [[int(row.handled), int(row.fallback), _rate(int(row.fallback),
-                                                               int(row.handled))]],
+                  [[handled, fallback, _rate(fallback, handled)]],
                   counts=("resident_messages", "not_understood"),
                   derived={"fallback_rate": ("not_understood", "resident_messages")})
 

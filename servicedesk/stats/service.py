@@ -22,8 +22,10 @@ from servicedesk.texts import LANGUAGES
 
 DEFAULT_DAYS = 30
 FILTER_KEYS = ("channel", "language", "department", "topic")
-# Views that read stats_conversation_facts (refreshed first, in the same transaction).
-FACT_VIEWS = frozenset({"assistant", "outcomes"})
+# Views that read the statistics tables (facts.py: refreshed first, in the same
+# transaction); volume and not_understood read only the contact log.
+REFRESHED_VIEWS = frozenset({"topics", "assistant", "waiting", "service_level", "outcomes",
+                             "workload"})
 Channel = Literal["webchat", "telegram", "email", "webform"]
 Language = Literal["fi", "sv", "en"]
 # Which view computes each figure (for the CSV of one figure).
@@ -94,7 +96,7 @@ def compute_view(sessions: sessionmaker, view: str, filters: Filters, now: datet
         if session.get_bind().dialect.name == "postgresql":
             # Sorts for percentiles and groupings stay in memory (the default is 4 MB).
             session.execute(text("SET LOCAL work_mem = '64MB'"))
-        if view in FACT_VIEWS:
+        if view in REFRESHED_VIEWS:
             facts.refresh(session.connection(), utcnow())
         context = queries.Context(session.connection(), filters, now)
         figures = queries.VIEWS[view](context)

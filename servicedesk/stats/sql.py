@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import List, Tuple
 from zoneinfo import ZoneInfo
 
@@ -78,6 +78,10 @@ class Dialect:
     def instant(self, moment: datetime) -> object:
         """A bound parameter for an instant, as the database stores it."""
         return moment if self.postgresql else sqlite_instant(moment)
+
+    def date(self, day: date) -> object:
+        """A bound parameter for a calendar day (SQLite keeps 'YYYY-MM-DD')."""
+        return day if self.postgresql else day.isoformat()
 
     def _modifier(self, column: str) -> str:
         """SQLite: the '+N minutes' modifier that turns a UTC instant into Helsinki time."""
