@@ -5,8 +5,9 @@ rating prompt, a rating) writes a message and so moves the conversation's
 last_activity_at (indexed). A refresh looks at the conversations active since the last
 refresh, minus a slack for transactions that were still open then:
 - stats_conversation_facts: their rows are recounted (upsert);
-- stats_handoff_channels, stats_rating_channels: their new work items and ratings are
-  added (a channel never changes);
+- stats_handoff_channels, stats_rating_channels, stats_fallback_channels: their new work
+  items, ratings and not-understood messages are added (a channel never changes; a row
+  whose message is no longer a fallback matches nothing, the figures also ask for it);
 - stats_message_days: the Helsinki days of their resident messages are recounted whole
   (delete and insert: idempotent, and a message whose topic or outcome was written later
   is counted as it is now).
@@ -54,9 +55,11 @@ FULL = (
     "GROUP BY conversation_id) h ON h.conversation_id = c.id "
     "LEFT JOIN (SELECT conversation_id, COUNT(*) AS n FROM ratings GROUP BY conversation_id) r "
     "ON r.conversation_id = c.id WHERE 1 = 1" + UPSERT)  # WHERE: SQLite's upsert parser
-# (table, its id column, the source table) of the per-item channels.
-ITEM_CHANNELS = (("stats_handoff_channels", "handoff_id", "handoffs"),
-                 ("stats_rating_channels", "rating_id", "ratings"))
+# (table, its id column, the source table, which of its rows) of the per-item channels.
+ITEM_CHANNELS = (("stats_handoff_channels", "handoff_id", "handoffs", "1 = 1"),
+                 ("stats_rating_channels", "rating_id", "ratings", "1 = 1"),
+                 ("stats_fallback_channels", "message_id", "messages",
+                  "s.sender = 'resident' AND s.outcome = 'fallback'"))
 RECOUNT_DAYS = (
     "INSERT INTO stats_message_days (day, channel, language, topic, outcome, messages) "
     "SELECT {day} AS day, c.channel, m.language, m.topic, m.outcome, COUNT(*) "
@@ -90,14 +93,16 @@ def _conversation_facts(connection: Connection, since: Optional[datetime]) -> No
 
 
 def _item_channels(connection: Connection, since: Optional[datetime]) -> None:
-    for table, id_column, source in ITEM_CHANNELS:
+    for table, id_column, source, rows in ITEM_CHANNELS:
         insert = (f"INSERT INTO {table} ({id_column}, channel) SELECT s.id, c.channel "
-                  f"FROM conversations c JOIN {source} s ON s.conversation_id = c.id ")
+                  f"FROM conversations c JOIN {source} s ON s.conversation_id = c.id "
+                  f"WHERE {rows} ")
         if since is None:
             connection.execute(text(f"DELETE FROM {table}"))
-            connection.execute(text(insert + "WHERE 1 = 1"))
+            connection.execute(text(insert))
+            _analyse(connection, table)
         else:
-            connection.execute(text(insert + "WHERE c.last_activity_at >= :since "
+            connection.execute(text(insert + "AND c.last_activity_at >= :since "
                                     f"ON CONFLICT ({id_column}) DO NOTHING"),
                                {"since": _instant(connection, since)})
 
@@ -110,6 +115,15 @@ def _message_days(connection: Connection, since: Optional[datetime]) -> None:
         ranges = _days_touched_since(connection, since)
     for first, last in ranges:
         recount_days(connection, first, last)
+    if since is None:
+        _analyse(connection, "stats_message_days")
+
+
+def _analyse(connection: Connection, table: str) -> None:
+    """Planner statistics after a full build (PostgreSQL; SQLite's are not kept per table
+    until ANALYZE, which the bulk load runs)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"ANALYZE {table}"))
 
 
 def recount_days(connection: Connection, first: date, last: date) -> None:

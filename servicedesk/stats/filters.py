@@ -114,8 +114,10 @@ def conversations(dialect: Dialect, filters: Filters, alias: str = "c",
     return where
 
 
-def resident_messages(dialect: Dialect, filters: Filters, alias: str = "m") -> Where:
-    """Resident messages written in the range; department = the topic's department."""
+def fallback_messages(dialect: Dialect, filters: Filters, alias: str = "m") -> Where:
+    """Resident messages written in the range; department = the topic's department.
+    Only for not-understood messages: the channel is the one kept per fallback message
+    (stats_fallback_channels)."""
     where = Where()
     where.add(f"{alias}.sender = 'resident'")
     where.add(f"{alias}.created_at >= :start AND {alias}.created_at < :end",
@@ -126,14 +128,14 @@ def resident_messages(dialect: Dialect, filters: Filters, alias: str = "m") -> W
         condition, params = _topic_condition(alias, filters)
         where.add(condition, **params)
     if filters.channel:
-        where.add(f"EXISTS (SELECT 1 FROM conversations fc WHERE fc.id = {alias}.conversation_id "
-                  "AND fc.channel = :channel)", channel=filters.channel)
+        where.add(f"{alias}.id IN (SELECT fc.message_id FROM stats_fallback_channels fc "
+                  "WHERE fc.channel = :channel)", channel=filters.channel)
     return where
 
 
 def message_days(dialect: Dialect, filters: Filters, alias: str = "s") -> Where:
     """stats_message_days rows of the range (resident messages counted per day); the
-    department = the topic's department, as for resident_messages()."""
+    department = the topic's department, as for fallback_messages()."""
     where = Where()
     where.add(f"{alias}.day >= :first_day AND {alias}.day <= :last_day",
               first_day=dialect.date(filters.start), last_day=dialect.date(filters.end))

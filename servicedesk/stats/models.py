@@ -10,7 +10,8 @@ The channel is stored on the conversation only. Filtering a year of resident mes
 work items or ratings by channel meant looking up a million conversations (0.4-1 s), so
 the refresh also keeps `stats_message_days` (resident messages counted per Helsinki day x
 channel x language x topic x outcome: 160,000 rows for 1.2 M messages) and the channel of
-each work item and rating (`stats_handoff_channels`, `stats_rating_channels`).
+each work item, rating and not-understood message (`stats_handoff_channels`,
+`stats_rating_channels`, `stats_fallback_channels`: ids only, no text).
 """
 
 from __future__ import annotations
@@ -83,6 +84,17 @@ class RatingChannel(Base):
     channel = Column(String(16), nullable=False)
 
     __table_args__ = (Index("ix_stats_rating_channels_channel", "channel", "rating_id"),)
+
+
+class FallbackChannel(Base):
+    """The channel of a not-understood resident message (its text stays in messages)."""
+
+    __tablename__ = "stats_fallback_channels"
+
+    message_id = Column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    channel = Column(String(16), nullable=False)
+
+    __table_args__ = (Index("ix_stats_fallback_channels_channel", "channel", "message_id"),)
 
 
 # Resident messages by time with topic, outcome and language: the topic, fallback and

@@ -380,7 +380,7 @@ def workload(ctx: Context) -> List[Figure]:
 def not_understood_groups(ctx: Context, limit: int = NOT_UNDERSTOOD_GROUPS) -> List[Any]:
     """The most frequent texts of not-understood messages, before masking (exact text:
     masking needs the capitals; lower-casing and merging follow it)."""
-    cond = where.resident_messages(ctx.dialect, ctx.filters)
+    cond = where.fallback_messages(ctx.dialect, ctx.filters)
     sql = ("SELECT TRIM(m.text) AS message, COALESCE(m.language, '') AS language, "
            f"COUNT(*) AS n FROM messages m WHERE {cond.sql} AND m.outcome = 'fallback' "
            "AND m.text <> '' GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT :limit")

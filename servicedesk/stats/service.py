@@ -23,9 +23,9 @@ from servicedesk.texts import LANGUAGES
 DEFAULT_DAYS = 30
 FILTER_KEYS = ("channel", "language", "department", "topic")
 # Views that read the statistics tables (facts.py: refreshed first, in the same
-# transaction); volume and not_understood read only the contact log.
+# transaction); volume reads only the contact log.
 REFRESHED_VIEWS = frozenset({"topics", "assistant", "waiting", "service_level", "outcomes",
-                             "workload"})
+                             "workload", "not_understood"})
 Channel = Literal["webchat", "telegram", "email", "webform"]
 Language = Literal["fi", "sv", "en"]
 # Which view computes each figure (for the CSV of one figure).

@@ -1,4 +1,5 @@
-"""statistics: resident messages per Helsinki day, channels of work items and ratings
+"""statistics: resident messages per Helsinki day, channels of work items, ratings and
+not-understood messages
 
 Revision ID: 0009
 Revises: 0008
@@ -40,10 +41,20 @@ def upgrade() -> None:
     )
     op.create_index("ix_stats_rating_channels_channel", "stats_rating_channels",
                     ["channel", "rating_id"])
+    op.create_table(
+        "stats_fallback_channels",
+        sa.Column("message_id", sa.Integer,
+                  sa.ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("channel", sa.String(16), nullable=False),
+    )
+    op.create_index("ix_stats_fallback_channels_channel", "stats_fallback_channels",
+                    ["channel", "message_id"])
     # The next refresh builds the new tables in full (no stamp yet for them).
 
 
 def downgrade() -> None:
+    op.drop_index("ix_stats_fallback_channels_channel", table_name="stats_fallback_channels")
+    op.drop_table("stats_fallback_channels")
     op.drop_index("ix_stats_rating_channels_channel", table_name="stats_rating_channels")
     op.drop_table("stats_rating_channels")
     op.drop_index("ix_stats_handoff_channels_channel", table_name="stats_handoff_channels")
