@@ -74,6 +74,12 @@ def _instant(connection: Connection, moment: datetime) -> object:
     return moment if connection.dialect.name == "postgresql" else sqlite_instant(moment)
 
 
+def _join(connection: Connection) -> str:
+    """SQLite: CROSS JOIN keeps the conversations (few, by last activity) as the outer
+    loop; its planner otherwise scans every message or work item (seconds)."""
+    return "JOIN" if connection.dialect.name == "postgresql" else "CROSS JOIN"
+
+
 def _as_instant(value: object) -> datetime:
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
@@ -93,9 +99,11 @@ def _conversation_facts(connection: Connection, since: Optional[datetime]) -> No
 
 
 def _item_channels(connection: Connection, since: Optional[datetime]) -> None:
+    join = "JOIN" if since is None else _join(connection)
     for table, id_column, source, rows in ITEM_CHANNELS:
         insert = (f"INSERT INTO {table} ({id_column}, channel) SELECT s.id, c.channel "
-                  f"FROM conversations c JOIN {source} s ON s.conversation_id = c.id "
+                  f"FROM conversations c {join} {source} s "
+                  "ON s.conversation_id = c.id "
                   f"WHERE {rows} ")
         if since is None:
             connection.execute(text(f"DELETE FROM {table}"))
@@ -153,7 +161,7 @@ def _days_touched_since(connection: Connection, since: datetime) -> List[DayRang
     utc_day = ("CAST(m.created_at AT TIME ZONE 'UTC' AS date)"
                if connection.dialect.name == "postgresql" else "substr(m.created_at, 1, 10)")
     rows = connection.execute(text(
-        f"SELECT DISTINCT {utc_day} FROM conversations c JOIN messages m "
+        f"SELECT DISTINCT {utc_day} FROM conversations c {_join(connection)} messages m "
         "ON m.conversation_id = c.id WHERE c.last_activity_at >= :since "
         "AND m.sender = 'resident'"), {"since": _instant(connection, since)})
     days: Set[date] = set()
