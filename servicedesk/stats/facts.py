@@ -62,10 +62,14 @@ ITEM_CHANNELS = (("stats_handoff_channels", "handoff_id", "handoffs", "1 = 1"),
                   "s.sender = 'resident' AND s.outcome = 'fallback'"))
 RECOUNT_DAYS = (
     "INSERT INTO stats_message_days (day, channel, language, topic, outcome, messages) "
-    "SELECT {day} AS day, c.channel, m.language, m.topic, m.outcome, COUNT(*) "
-    "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+    "SELECT {day} AS day, {channel} AS channel, m.language, m.topic, m.outcome, COUNT(*) "
+    "FROM messages m {join} "
     "WHERE m.sender = 'resident' AND m.created_at >= :start AND m.created_at < :end "
     "GROUP BY 1, 2, 3, 4, 5")
+# Up to this many days, each message's conversation is looked up by its key (a few
+# thousand lookups); longer spans join all conversations (PostgreSQL would do that even
+# for one day: a scan of a million conversations, 0.2 s).
+LOOKUP_DAYS = 31
 
 DayRange = Tuple[date, date]  # first and last Helsinki day, both included
 
@@ -142,8 +146,13 @@ def recount_days(connection: Connection, first: date, last: date) -> None:
     connection.execute(text("DELETE FROM stats_message_days WHERE day >= :first "
                             "AND day <= :last"),
                        {"first": dialect.date(first), "last": dialect.date(last)})
-    connection.execute(text(RECOUNT_DAYS.format(day=dialect.day(dialect.local("m.created_at")))),
-                       {"start": dialect.instant(start), "end": dialect.instant(end)})
+    lookup = (last - first).days < LOOKUP_DAYS
+    sql = RECOUNT_DAYS.format(
+        day=dialect.day(dialect.local("m.created_at")),
+        channel=("(SELECT c.channel FROM conversations c WHERE c.id = m.conversation_id)"
+                 if lookup else "c.channel"),
+        join="" if lookup else "JOIN conversations c ON c.id = m.conversation_id")
+    connection.execute(text(sql), {"start": dialect.instant(start), "end": dialect.instant(end)})
 
 
 def _all_days(connection: Connection) -> List[DayRange]:
