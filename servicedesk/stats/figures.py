@@ -36,25 +36,48 @@ def sensitive_keys() -> FrozenSet[str]:
 
 
 def suppress(figure: Figure, *, min_cell: int, everything: bool) -> Figure:
-    """Hide counts 1..min_cell-1 in sensitive rows and columns (all of them if `everything`)."""
+    """Hide counts 1..min_cell-1 in sensitive rows and columns (all of them if `everything`).
+
+    Secondary suppression: when a column has exactly one hidden count, its smallest other
+    count is hidden too, so that the column's total (or a share computed from it) cannot
+    give the hidden number back by subtraction.
+    """
     if min_cell <= 1:
         return figure
     sensitive = sensitive_keys()
     key_index = figure.columns.index(figure.key) if figure.key else None
-    for row in figure.rows:
+    hidden_in: Dict[str, List[int]] = {column: [] for column in figure.counts}
+    for row_number, row in enumerate(figure.rows):
         row_sensitive = everything or (key_index is not None and row[key_index] in sensitive)
-        hidden = set()
         for index, column in enumerate(figure.columns):
             if column not in figure.counts or not (row_sensitive or column in sensitive):
                 continue
             value = row[index]
             if isinstance(value, (int, float)) and 0 < value < min_cell:
-                row[index] = None
-                hidden.add(column)
-                figure.suppressed += 1
-        for column, bases in figure.derived.items():
-            index = figure.columns.index(column)
-            if hidden & set(bases) and row[index] is not None:
-                row[index] = None
-                figure.suppressed += 1
+                _hide(figure, row, column)
+                hidden_in[column].append(row_number)
+    for column, rows in hidden_in.items():
+        if len(rows) == 1:
+            _hide_smallest_other(figure, column, rows[0])
     return figure
+
+
+def _hide(figure: Figure, row: List[Any], column: str) -> None:
+    """Hide one count and every column computed from it in the same row."""
+    row[figure.columns.index(column)] = None
+    figure.suppressed += 1
+    for derived, bases in figure.derived.items():
+        index = figure.columns.index(derived)
+        if column in bases and row[index] is not None:
+            row[index] = None
+            figure.suppressed += 1
+
+
+def _hide_smallest_other(figure: Figure, column: str, hidden_row: int) -> None:
+    index = figure.columns.index(column)
+    candidates = [(row[index], number) for number, row in enumerate(figure.rows)
+                  if number != hidden_row and isinstance(row[index], (int, float))
+                  and row[index] > 0]
+    if candidates:
+        _, number = min(candidates)
+        _hide(figure, figure.rows[number], column)
