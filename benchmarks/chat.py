@@ -5,7 +5,8 @@ Starts Rasa, the action server and the service desk on free loopback ports, then
 2. 20 concurrent conversations through the gateway, and the same through Rasa's REST
    channel (each conversation opened with the greeting the gateway sends Rasa, so both
    sides give Rasa the same work): throughput (turns per second);
-3. resident memory of every process.
+3. resident memory of every process;
+4. a staff reply from the console to the resident's WebSocket (benchmarks/staff_reply.py).
 Request loops are bounded in count and time. The last line is machine-readable.
 """
 
@@ -23,6 +24,7 @@ from typing import Awaitable, Callable, Dict, List
 
 import httpx
 
+from benchmarks import staff_reply
 from servicedesk.gateway import GREETING_PAYLOAD
 from tests.support.stack import ROOT, RasaStack, free_port, process_env, stop, wait_until
 
@@ -150,6 +152,7 @@ def main() -> int:
                 (("rasa", stack.rasa), ("actions", stack.actions), ("servicedesk", desk))
                 if p is not None}
         figures = asyncio.run(measure(base, stack.rasa_url, pids))
+        staff_replies = asyncio.run(staff_reply.reply_latencies(base, env))
         memory = {name: rss_mb(p.pid) for name, p in
                   (("rasa", stack.rasa), ("actions", stack.actions), ("servicedesk", desk))
                   if p is not None}
@@ -164,6 +167,7 @@ def main() -> int:
     print("CPU per gateway turn: " + ", ".join(
         f"{k} {v:.1f} ms" for k, v in figures["cpu_ms"].items()))
     print("resident memory: " + ", ".join(f"{k} {v:.0f} MB" for k, v in memory.items()))
+    print(staff_reply.describe(staff_replies))
     ratio = figures["gateway_rps"] / figures["rasa_rps"]
     print(f"bench: gateway_rps={figures['gateway_rps']:.1f} rasa_rps={figures['rasa_rps']:.1f} "
           f"ratio={ratio:.2f} p50_ms={figures['p50_ms']:.1f} p95_ms={figures['p95_ms']:.1f} "
