@@ -38,9 +38,9 @@ def sensitive_keys() -> FrozenSet[str]:
 def suppress(figure: Figure, *, min_cell: int, everything: bool) -> Figure:
     """Hide counts 1..min_cell-1 in sensitive rows and columns (all of them if `everything`).
 
-    Secondary suppression: when a column has exactly one hidden count, its smallest other
-    count is hidden too, so that the column's total (or a share computed from it) cannot
-    give the hidden number back by subtraction.
+    Secondary suppression: when a row or a column has exactly one hidden count, its
+    smallest other count is hidden too, so that a total (or a share computed from one)
+    cannot give the hidden number back by subtraction.
     """
     if min_cell <= 1:
         return figure
@@ -49,6 +49,7 @@ def suppress(figure: Figure, *, min_cell: int, everything: bool) -> Figure:
     hidden_in: Dict[str, List[int]] = {column: [] for column in figure.counts}
     for row_number, row in enumerate(figure.rows):
         row_sensitive = everything or (key_index is not None and row[key_index] in sensitive)
+        hidden_here = []
         for index, column in enumerate(figure.columns):
             if column not in figure.counts or not (row_sensitive or column in sensitive):
                 continue
@@ -56,10 +57,23 @@ def suppress(figure: Figure, *, min_cell: int, everything: bool) -> Figure:
             if isinstance(value, (int, float)) and 0 < value < min_cell:
                 _hide(figure, row, column)
                 hidden_in[column].append(row_number)
+                hidden_here.append(column)
+        if len(hidden_here) == 1:
+            _hide_smallest_in_row(figure, row, hidden_here[0])
     for column, rows in hidden_in.items():
         if len(rows) == 1:
             _hide_smallest_other(figure, column, rows[0])
     return figure
+
+
+def _hide_smallest_in_row(figure: Figure, row: List[Any], hidden: str) -> None:
+    """A row with one hidden count: its smallest other count goes too (a row total)."""
+    candidates = [(row[figure.columns.index(column)], column) for column in figure.counts
+                  if column != hidden
+                  and isinstance(row[figure.columns.index(column)], (int, float))
+                  and row[figure.columns.index(column)] > 0]
+    if candidates:
+        _hide(figure, row, min(candidates)[1])
 
 
 def _hide(figure: Figure, row: List[Any], column: str) -> None:

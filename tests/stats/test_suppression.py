@@ -31,3 +31,13 @@ def test_large_or_zero_sensitive_counts_stay() -> None:
                                      ["daycare", 4, 0.5]]), min_cell=5, everything=False)
     assert [row[1] for row in figure.rows] == [4, 0, 4]  # library is not sensitive
     assert figure.suppressed == 0
+
+
+def test_a_row_with_one_hidden_count_loses_its_smallest_other_count() -> None:
+    figure = Figure(id="resolutions", columns=["department", "answered", "referred", "total"],
+                    rows=[["family", 3, 20, 23], ["culture", 3, 20, 23]],
+                    counts=("answered", "referred", "total"), key="department")
+    suppress(figure, min_cell=5, everything=False)
+    # family is sensitive: 3 hidden, and 20 with it, or 23 - 20 would give the 3 back;
+    # culture's 3 goes too, the only other count of that column.
+    assert figure.rows == [["family", None, None, 23], ["culture", None, 20, 23]]
