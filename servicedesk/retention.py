@@ -1,9 +1,10 @@
 """Retention of personal data: old transcripts are anonymised, statistics are kept.
 
-Message texts, buttons and contact details of conversations inactive for longer than
-the retention period are erased; the conversation's channel, language, topics,
-outcomes and times stay for the anonymous statistics. The same conversations are
-deleted from Rasa's tracker store when its database is configured.
+Message texts, buttons, internal notes and contact details of conversations inactive
+for longer than the retention period are erased; the conversation's channel, language,
+topics, outcomes and times stay for the anonymous statistics. The same conversations are
+deleted from Rasa's tracker store when its database is configured. Expired staff
+sessions are deleted on the same round.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import logging
 from datetime import datetime, timedelta
 from typing import List, Optional
 
-from sqlalchemy import bindparam, create_engine, select, text, update
+from sqlalchemy import bindparam, create_engine, delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from servicedesk import schema
-from servicedesk.console.models import HandoffNote
+from servicedesk.console.models import HandoffNote, StaffSession
 from servicedesk.core.db import transaction
 from servicedesk.core.settings import Settings
 from servicedesk.core.types import utcnow
@@ -70,9 +71,11 @@ def delete_rasa_trackers(tracker_db_url: str, conversation_ids: List[str]) -> No
 
 def run_once(sessions: sessionmaker, settings: Settings,
              now: Optional[datetime] = None) -> int:
-    cutoff = (now or utcnow()) - timedelta(days=settings.retention_days)
+    now = now or utcnow()
+    cutoff = now - timedelta(days=settings.retention_days)
     with transaction(sessions) as session:
         expired = anonymise_expired(session, older_than=cutoff)
+        session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
     if expired and settings.rasa_tracker_db_url:
         delete_rasa_trackers(settings.rasa_tracker_db_url, expired)
     if expired:

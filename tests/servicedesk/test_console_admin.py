@@ -12,9 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from servicedesk import retention
 from servicedesk.console.i18n import console_texts
-from servicedesk.console.models import HandoffNote, StaffUser
+from servicedesk.console.models import HandoffNote, StaffSession, StaffUser
 from servicedesk.console.work import canned_replies
+from servicedesk.core.types import utcnow
 from servicedesk.models import Handoff
 from servicedesk.queue import service_hours
 from servicedesk.queue.service_hours import HELSINKI
@@ -149,3 +151,15 @@ def test_a_left_message_keeps_the_contact_details_until_retention(
     with Session(engine) as session:
         assert session.execute(select(Handoff.contact_details)).scalar_one() is None
         assert session.execute(select(HandoffNote.text)).scalar_one() == ""
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_retention_job_deletes_expired_staff_sessions(client: TestClient,
+                                                          database_url: str) -> None:
+    create_staff(database_url, "anna")
+    login(client, "anna")
+    later = utcnow() + timedelta(hours=11)  # past the 10-hour session lifetime
+    retention.run_once(client.app.state.sessions, client.app.state.settings, now=later)
+    with Session(create_engine(database_url, future=True)) as session:
+        assert session.execute(select(StaffSession)).first() is None
+    assert client.get("/console/api/queue").status_code == 401
