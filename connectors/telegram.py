@@ -46,6 +46,7 @@ from servicedesk.core.settings import Settings
 from servicedesk.core.types import utcnow
 from servicedesk.events import EventBus, channel_topic
 from servicedesk.gateway import HANDOFF_PAYLOAD, Gateway
+from servicedesk.ratelimit import RateLimiter
 from servicedesk.texts import text as desk_text
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,9 @@ class TelegramAdapter:
                                        settings.telegram_webhook_secret.get_secret_value()])
         self._tasks: List[asyncio.Task[None]] = []
         self._chat_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+        # The web chat's per-conversation limit, per chat; one "too fast" notice per minute.
+        self._rate = RateLimiter(settings.messages_per_minute_per_conversation)
+        self._told_too_fast = RateLimiter(1)
         self._record_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ wiring
@@ -236,8 +240,19 @@ class TelegramAdapter:
                 update.effective_user)
             await self._notice(chat_id, "too_long", language)
             return
+        if self._rate.hit(str(chat_id)):
+            await self._too_fast(update, chat_id)
+            return
         current = await self._conversation(chat_id, update.effective_user, text)
         await self.gateway.receive(conversation_id=current.conversation_id, text=text)
+
+    async def _too_fast(self, update: Update, chat_id: int) -> None:
+        """Over the message limit: not processed; the resident is told (once a minute)."""
+        if self._told_too_fast.hit(str(chat_id)):
+            return
+        current = await self._db(lambda s: store.current_conversation(s, chat_id))
+        language = current.language if current else telegram_language(update.effective_user)
+        await self._notice(chat_id, "too_fast", language)
 
     async def _on_other(self, update: Update, chat_id: int) -> None:
         """Photos, stickers, voice: say that only text is understood."""

@@ -14,6 +14,14 @@ LINES: Dict[str, Dict[str, str]] = {
         "sv": "Välj språk.",
         "en": "Choose a language.",
     },
+    "too_fast": {
+        "fi": "Lähetit monta viestiä lyhyessä ajassa. Odota hetki ja lähetä viestisi sitten "
+              "uudelleen.",
+        "sv": "Du skickade många meddelanden på kort tid. Vänta en stund och skicka sedan "
+              "ditt meddelande igen.",
+        "en": "You sent many messages in a short time. Please wait a moment and then send "
+              "your message again.",
+    },
     "text_only": {
         "fi": "Osaan lukea vain tekstiä. Kirjoita kysymyksesi viestinä, niin autan.",
         "sv": "Jag kan bara läsa text. Skriv din fråga som ett meddelande, så hjälper jag dig.",

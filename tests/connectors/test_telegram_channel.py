@@ -142,3 +142,22 @@ def test_the_token_and_the_secret_never_reach_the_logs(
     assert TOKEN not in logged and TOKEN.split(":")[1] not in logged
     assert SECRET not in logged
     assert "kirjastokortti hukassa" not in logged
+
+
+def test_a_flooding_chat_is_slowed_down_and_told_once(
+        database_url: str, rasa_stack: RasaStack, fake_telegram: FakeTelegram,
+        start_app: StartApp) -> None:
+    start_app(telegram_settings(database_url, rasa_stack, fake_telegram,
+                                messages_per_minute_per_conversation=3))
+    say(fake_telegram, 604, "/start", "en")
+    for number in range(3):
+        say(fake_telegram, 604, f"thanks {number}", "en")
+    slow_down = say(fake_telegram, 604, "thanks again", "en")[0]
+    assert slow_down["text"].startswith("You sent many messages in a short time.")
+    say(fake_telegram, 604, "and again", "en", replies=0)
+    say(fake_telegram, 604, "/person", "en", replies=1)  # commands are not counted
+    texts = resident_messages(database_url, conversation_of(database_url, 604).id)
+    assert texts[:3] == ["thanks 0", "thanks 1", "thanks 2"]
+    assert "thanks again" not in texts and "and again" not in texts
+    notices = [m for m in sent_to(fake_telegram, 604) if m["text"].startswith("You sent many")]
+    assert len(notices) == 1
