@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, List, Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from servicedesk.console.auth import hash_password
@@ -59,6 +59,8 @@ def update_user(session: Session, user: StaffUser, *, role: str, departments: It
                 new_password: Optional[str] = None, unlock: bool = False) -> None:
     if role not in ROLES or language not in LANGUAGES:
         raise ValueError("unknown role or language")
+    if (role != "admin" or not active) and _is_last_admin(session, user):
+        raise InvalidUser("role", "error_last_admin")
     if new_password:
         _check_password(new_password)
         user.password_hash = hash_password(new_password)
@@ -70,6 +72,15 @@ def update_user(session: Session, user: StaffUser, *, role: str, departments: It
     if unlock:
         user.locked_until = None
         user.failed_logins = 0
+
+
+def _is_last_admin(session: Session, user: StaffUser) -> bool:
+    """True when no other active admin exists: the console would lose its administration."""
+    if user.role != "admin" or not user.active:
+        return False
+    others = session.execute(select(func.count(StaffUser.id)).where(
+        StaffUser.role == "admin", StaffUser.active.is_(True), StaffUser.id != user.id))
+    return int(others.scalar_one()) == 0
 
 
 def all_users(session: Session) -> List[StaffUser]:

@@ -61,6 +61,12 @@ def test_admin_creates_and_edits_users(client: TestClient, database_url: str) ->
     assert manager.get("/console/queue").status_code == 200
     assert manager.get("/console/admin/users").status_code == 403
     assert form(client, "/console/admin/users/99999", csrf, {"role": "staff"}).status_code == 404
+    with Session(create_engine(database_url, future=True)) as session:
+        root_id = session.execute(
+            select(StaffUser.id).where(StaffUser.username == "root")).scalar_one()
+    demoted = form(client, f"/console/admin/users/{root_id}", csrf, {
+        "role": "staff", "language": "fi", "active": "true"})
+    assert demoted.status_code == 422 and "Viimeistä pääkäyttäjää" in demoted.text
 
 
 def test_admin_edits_service_hours_and_targets(client: TestClient, database_url: str) -> None:
