@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import ssl
 from pathlib import Path
 from typing import Literal, Optional
 
@@ -54,6 +55,14 @@ class Settings(BaseSettings):
     # The relay that sends acknowledgements and staff answers ("" = no sending).
     email_outbound_host: str = "127.0.0.1"
     email_outbound_port: int = 1025
+    # Its security: "starttls" (usually port 587) or "tls" (implicit TLS, port 465);
+    # "none" only for a relay on this host or in development. Certificates are always
+    # verified: against the system's CAs, or only those in EMAIL_OUTBOUND_CA_FILE (PEM,
+    # for a private CA). A username turns on AUTH; the password is never logged.
+    email_outbound_tls: Literal["none", "starttls", "tls"] = "none"
+    email_outbound_username: str = ""
+    email_outbound_password: SecretStr = SecretStr("")
+    email_outbound_ca_file: str = ""
     email_from_address: str = "palvelu@porvoo.example"
     email_max_message_bytes: int = 10 * 1024 * 1024
     email_max_text_chars: int = 20000
@@ -96,6 +105,28 @@ class Settings(BaseSettings):
                                                   value.get_secret_value()):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET (16-256 of A-Z a-z 0-9 _ -) must be "
                              "set in webhook mode")
+        return value
+
+    @validator("email_outbound_ca_file", always=True)
+    def _outbound_relay_secured(cls, value: str, values: dict) -> str:
+        """E-mail channel: login and TLS settings that make sense together."""
+        tls, username = values.get("email_outbound_tls"), values.get("email_outbound_username")
+        password = values.get("email_outbound_password")
+        if bool(username) != bool(password and password.get_secret_value()):
+            raise ValueError("EMAIL_OUTBOUND_USERNAME and EMAIL_OUTBOUND_PASSWORD must be "
+                             "set together")
+        if username and tls == "none" and values.get("environment") != "development":
+            raise ValueError("EMAIL_OUTBOUND_USERNAME needs EMAIL_OUTBOUND_TLS=starttls or "
+                             "tls outside development: the password would go in clear text")
+        if value and tls == "none":
+            raise ValueError("EMAIL_OUTBOUND_CA_FILE is only used with EMAIL_OUTBOUND_TLS="
+                             "starttls or tls")
+        if value:
+            try:
+                ssl.create_default_context(cafile=value)
+            except (OSError, ValueError) as error:  # ssl.SSLError is an OSError
+                raise ValueError(f"EMAIL_OUTBOUND_CA_FILE {value}: not a readable PEM file "
+                                 f"of CA certificates ({error})") from None
         return value
 
     @validator("secret_key", always=True)
