@@ -5,7 +5,9 @@ Staff answers are found in the contact log itself (staff messages of e-mail and 
 conversations that have no outbox row yet), so an answer stored just before a crash is
 still sent after the restart. A row is claimed with a conditional UPDATE before sending;
 temporary SMTP errors are retried with back-off, permanent ones are marked failed and
-told to staff in the conversation.
+told to staff in the conversation. Trouble with TLS or our login (email_smtp.RelayProblem)
+is not the mail's: it is logged as an error, the mail stays queued as it was, and sending
+pauses (1, 2, 4 ... 60 min) so that a wrong password does not lock the account.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import functools
 import logging
 import smtplib
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from typing import Callable, List, Optional, TypeVar
 
 from sqlalchemy import select, update
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from connectors import email_compose as compose
 from connectors.email_intake import OUTBOX_TOPIC
 from connectors.email_models import MailMessageId, OutgoingMail, WrittenContact
+from connectors.email_smtp import PermanentFailure, RelayProblem, SmtpRelay
 from servicedesk import contacts
 from servicedesk.core.db import transaction
 from servicedesk.core.settings import Settings
@@ -41,11 +43,8 @@ POLL_SECONDS = 60.0
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 BATCH = 20
-SMTP_TIMEOUT_SECONDS = 30
 
-
-class PermanentFailure(Exception):
-    """The relay refused the mail for good (5xx)."""
+__all__ = ["Outbox", "PermanentFailure", "RelayProblem", "backoff"]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -60,6 +59,11 @@ class Outbox:
         self.bus = bus
         self.settings = settings
         self.clock = clock
+        self.relay = SmtpRelay(settings)
+        # The relay's trouble with TLS or our login (None while it accepts us).
+        self.relay_problem: Optional[str] = None
+        self._relay_failures = 0
+        self._paused_until: Optional[datetime] = None
         self._wake = asyncio.Event()
         self._tasks: List[asyncio.Task[None]] = []
 
@@ -105,11 +109,18 @@ class Outbox:
     async def deliver(self) -> float:
         """Queue new staff answers, send what is due; seconds until the next due mail."""
         await self._db(self._queue_staff_answers)
+        if self._paused_until is not None and self.clock() < self._paused_until:
+            return self._pause_left()
         for row_id in await self._db(self._due_ids):
             claimed = await self._db(functools.partial(self._claim, row_id=row_id))
-            if claimed is not None:
-                await self._send(claimed)
+            if claimed is not None and not await self._send(claimed):
+                return self._pause_left()
         return await self._db(self._seconds_to_next)
+
+    def _pause_left(self) -> float:
+        assert self._paused_until is not None
+        left = (self._paused_until - self.clock()).total_seconds()
+        return min(POLL_SECONDS, max(0.05, left))
 
     def _queue_staff_answers(self, session: Session) -> int:
         outbox = aliased(OutgoingMail)
@@ -173,7 +184,8 @@ class Outbox:
         session.expunge(row)
         return row
 
-    async def _send(self, row: OutgoingMail) -> None:
+    async def _send(self, row: OutgoingMail) -> bool:
+        """Sends one claimed mail; False when the relay refused us (not the mail)."""
         language = (await self._db(
             lambda s: contacts.get_conversation(s, row.conversation_id))).language
         mail = compose.build_mail(
@@ -182,7 +194,12 @@ class Outbox:
             in_reply_to=row.in_reply_to, language=language, automatic=row.kind == "ack",
             date=self.clock())
         try:
-            await asyncio.to_thread(self._smtp_send, mail)
+            await asyncio.to_thread(self.relay.send, mail)
+        except RelayProblem as problem:
+            self._relay_refused(problem)
+            short = problem.short
+            await self._db(lambda s: self._release(s, row, short))
+            return False
         except PermanentFailure:
             logger.warning("outbox: mail %s refused for good", row.id)
             department = await self._db(lambda s: self._failed(s, row))
@@ -194,22 +211,31 @@ class Outbox:
             logger.warning("outbox: mail %s not sent (%s); retrying", row.id, reason)
             await self._db(lambda s: self._retry(s, row, reason))
         else:
+            self._relay_accepted()
             await self._db(lambda s: self._sent(s, row))
+        return True
 
-    def _smtp_send(self, mail: EmailMessage) -> None:
-        try:
-            with smtplib.SMTP(self.settings.email_outbound_host,
-                              self.settings.email_outbound_port,
-                              timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-                smtp.send_message(mail)
-        except smtplib.SMTPRecipientsRefused as error:
-            if all(code >= 500 for code, _ in error.recipients.values()):
-                raise PermanentFailure() from None
-            raise
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
-            if error.smtp_code >= 500:
-                raise PermanentFailure() from None
-            raise
+    def _relay_refused(self, problem: RelayProblem) -> None:
+        """Logged for the operator (no password, no mail data); sending pauses."""
+        self._relay_failures += 1
+        pause = backoff(self._relay_failures)
+        self._paused_until = self.clock() + pause
+        self.relay_problem = problem.short
+        logger.error("outbox: %s; mail stays queued, sending paused for %d min (%r)",
+                     problem.detail, pause.total_seconds() // 60, self.relay)
+
+    def _relay_accepted(self) -> None:
+        if self.relay_problem is not None:
+            logger.info("outbox: the relay accepts us again (%r)", self.relay)
+        self.relay_problem = None
+        self._relay_failures = 0
+        self._paused_until = None
+
+    def _release(self, session: Session, row: OutgoingMail, problem: str) -> None:
+        """Back in the queue as it was: the attempt is not counted against the mail."""
+        session.execute(update(OutgoingMail).where(OutgoingMail.id == row.id).values(
+            status="pending", last_error=problem[:64], next_attempt_at=self.clock(),
+            attempts=OutgoingMail.attempts - 1))
 
     def _sent(self, session: Session, row: OutgoingMail) -> None:
         session.execute(update(OutgoingMail).where(OutgoingMail.id == row.id)
