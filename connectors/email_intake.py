@@ -9,7 +9,6 @@ headers) from the same address joins the same conversation and work item.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from connectors import email_compose as compose
 from connectors.email_models import MailAttachment, MailMessageId, OutgoingMail, WrittenContact
 from connectors.email_parsing import Attachment, InboundMail, strip_quoted
 from servicedesk import contacts
-from servicedesk.core.db import transaction
+from servicedesk.core.db import run_in_transaction
 from servicedesk.core.settings import Settings
 from servicedesk.core.types import utcnow
 from servicedesk.events import department_topic
@@ -121,11 +120,7 @@ class Intake:
         return await self._store(lambda s: self._store_new(s, contact, understanding))
 
     async def _db(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in one transaction, off the event loop."""
-        def run() -> T:
-            with transaction(self.gateway.sessions) as session:
-                return work(session)
-        return await asyncio.to_thread(run)
+        return await run_in_transaction(self.gateway.sessions, work)
 
     async def _store(self, work: Callable[[Session], Receipt]) -> Receipt:
         """Store; a duplicate delivered at the same moment finds the first one's receipt."""

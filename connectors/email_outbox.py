@@ -28,7 +28,7 @@ from connectors.email_intake import OUTBOX_TOPIC
 from connectors.email_models import MailMessageId, OutgoingMail, WrittenContact
 from connectors.email_smtp import PermanentFailure, RelayProblem, SmtpRelay
 from servicedesk import contacts
-from servicedesk.core.db import transaction
+from servicedesk.core.db import run_in_transaction
 from servicedesk.core.settings import Settings
 from servicedesk.core.types import utcnow
 from servicedesk.events import EventBus, channel_topic, department_topic
@@ -101,10 +101,7 @@ class Outbox:
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     async def _db(self, work: Callable[[Session], T]) -> T:
-        def run() -> T:
-            with transaction(self.sessions) as session:
-                return work(session)
-        return await asyncio.to_thread(run)
+        return await run_in_transaction(self.sessions, work)
 
     async def deliver(self) -> float:
         """Queue new staff answers, send what is due; seconds until the next due mail."""

@@ -41,7 +41,7 @@ from connectors import telegram_store as store
 from connectors.telegram_logging import TokenRedactor
 from connectors.telegram_outbox import OutboxSender
 from connectors.telegram_texts import LANGUAGE_NAMES, LANGUAGES, line
-from servicedesk.core.db import transaction
+from servicedesk.core.db import run_in_transaction
 from servicedesk.core.settings import Settings
 from servicedesk.core.types import utcnow
 from servicedesk.events import EventBus, channel_topic
@@ -383,11 +383,7 @@ class TelegramAdapter:
             await asyncio.sleep(SWEEP_SECONDS)
 
     async def _db(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in one transaction, off the event loop."""
-        def run() -> T:
-            with transaction(self.sessions) as session:
-                return work(session)
-        return await asyncio.to_thread(run)
+        return await run_in_transaction(self.sessions, work)
 
 
 # ---------------------------------------------------------------------- app wiring

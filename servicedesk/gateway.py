@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from servicedesk import contacts
-from servicedesk.core.db import transaction
+from servicedesk.core.db import run_in_transaction
 from servicedesk.core.types import utcnow
 from servicedesk.events import EventBus, channel_topic, conversation_topic, department_topic
 from servicedesk.models import Conversation, Handoff, Message
@@ -59,11 +59,7 @@ class Gateway:
             weakref.WeakValueDictionary())
 
     async def _db(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in one transaction, off the event loop."""
-        def run() -> T:
-            with transaction(self.sessions) as session:
-                return work(session)
-        return await asyncio.to_thread(run)
+        return await run_in_transaction(self.sessions, work)
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from servicedesk.console import work
 from servicedesk.console.auth import StaffIdentity, current_identity, require_role, verify_csrf
 from servicedesk.console.models import HandoffNote
-from servicedesk.core.db import transaction
+from servicedesk.core.db import run_in_transaction
 from servicedesk.events import conversation_topic, department_topic
 from servicedesk.gateway import DEPARTMENTS, Gateway
 from servicedesk.models import Handoff
@@ -41,12 +41,7 @@ class CloseIn(BaseModel):
 
 
 async def in_transaction(request: Request, job: Callable[[Session], T]) -> T:
-    sessions = request.app.state.sessions
-
-    def run() -> T:
-        with transaction(sessions) as session:
-            return job(session)
-    return await asyncio.to_thread(run)
+    return await run_in_transaction(request.app.state.sessions, job)
 
 
 def visible_departments(identity: StaffIdentity, department: Optional[str]) -> List[str]:
@@ -73,6 +68,12 @@ async def load_item(request: Request, identity: StaffIdentity, handoff_id: int) 
     return item
 
 
+async def open_items(request: Request, departments: List[str]) -> List[Dict[str, Any]]:
+    """The departments' open items, oldest first, on the gateway's clock."""
+    now = gateway_of(request).clock()
+    return await in_transaction(request, lambda s: work.open_items(s, departments, now))
+
+
 def gateway_of(request: Request) -> Gateway:
     gateway: Gateway = request.app.state.gateway
     return gateway
@@ -83,9 +84,7 @@ async def queue(request: Request, department: Optional[str] = None,
                 identity: StaffIdentity = Depends(staff)) -> Dict[str, Any]:
     """Open work items of the user's departments (or one of them), oldest first."""
     departments = visible_departments(identity, department)
-    now = gateway_of(request).clock()
-    items = await in_transaction(request, lambda s: work.open_items(s, departments, now))
-    return {"departments": departments, "items": items}
+    return {"departments": departments, "items": await open_items(request, departments)}
 
 
 @router.get("/items/{handoff_id}")
@@ -229,12 +228,8 @@ async def item_socket(websocket: WebSocket, handoff_id: int) -> None:
     identity = await _staff_socket(websocket)
     if identity is None:
         return
-    sessions = websocket.app.state.sessions
-
-    def read() -> Optional[Handoff]:
-        with transaction(sessions) as session:
-            return session.get(Handoff, handoff_id)
-    handoff = await asyncio.to_thread(read)
+    handoff = await run_in_transaction(websocket.app.state.sessions,
+                                       lambda session: session.get(Handoff, handoff_id))
     if handoff is None or not identity.sees_department(handoff.department):
         await websocket.close(code=4404)
         return

@@ -7,7 +7,6 @@ failed log-ins lock the account for a while. Roles are ordered staff < manager <
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import secrets
@@ -20,10 +19,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import HTTPException, Request, WebSocket
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from servicedesk.console.models import ROLES, StaffSession, StaffUser
-from servicedesk.core.db import transaction
+from servicedesk.core.db import run_in_transaction
 from servicedesk.core.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -142,12 +141,8 @@ async def current_identity(connection: Request | WebSocket) -> Optional[StaffIde
     token = connection.cookies.get(COOKIE_NAME)
     if not token:
         return None
-    sessions: sessionmaker = connection.app.state.sessions
-
-    def read() -> Optional[StaffIdentity]:
-        with transaction(sessions) as session:
-            return identity_for_token(session, token)
-    return await asyncio.to_thread(read)
+    return await run_in_transaction(connection.app.state.sessions,
+                                    lambda session: identity_for_token(session, token))
 
 
 def require_role(role: str) -> Callable[[Request], Awaitable[StaffIdentity]]:

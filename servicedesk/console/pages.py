@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, TypeVar
+from typing import Any, Dict, List, Optional
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicedesk.console import auth, work
+from servicedesk.console.api import in_transaction, load_item, open_items, visible_departments
 from servicedesk.console.auth import StaffIdentity, require_page_role, verify_csrf
 from servicedesk.console.i18n import LANGUAGE_COOKIE, page_language, translator
 from servicedesk.console.models import ROLES, DepartmentSettings, StaffUser
 from servicedesk.console.users import InvalidUser, all_users, create_user, update_user
-from servicedesk.core.db import transaction
 from servicedesk.core.types import utcnow
 from servicedesk.gateway import DEPARTMENTS
 from servicedesk.queue import service_hours
@@ -28,7 +27,6 @@ from servicedesk.texts import LANGUAGES, department_name
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 router = APIRouter(prefix="/console", include_in_schema=False)
-T = TypeVar("T")
 LOGIN_FORM_MAX_AGE = 3600
 HOURS_SPAN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 
@@ -45,15 +43,6 @@ def render(request: Request, template: str, identity: Optional[StaffIdentity],
         response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 86400, samesite="strict",
                             secure=True, httponly=True)
     return response
-
-
-async def in_transaction(request: Request, job: Callable[[Session], T]) -> T:
-    sessions = request.app.state.sessions
-
-    def run() -> T:
-        with transaction(sessions) as session:
-            return job(session)
-    return await asyncio.to_thread(run)
 
 
 def _login_signer(request: Request) -> URLSafeTimedSerializer:
@@ -118,14 +107,9 @@ async def queue_page(request: Request, department: Optional[str] = None,
                      identity: StaffIdentity = Depends(require_page_role("staff"))
                      ) -> HTMLResponse:
     """Waiting and open items, oldest first, updated live (console.js)."""
-    allowed = [d for d in DEPARTMENTS if identity.sees_department(d)]
-    if department is not None and department not in allowed:
-        raise HTTPException(403, "Not one of your departments.")
-    shown = [department] if department else allowed
-    now = request.app.state.gateway.clock()
-    items = await in_transaction(request, lambda s: work.open_items(s, shown, now))
-    return render(request, "queue.html", identity, items=items, departments=allowed,
-                  department=department)
+    items = await open_items(request, visible_departments(identity, department))
+    return render(request, "queue.html", identity, items=items,
+                  departments=visible_departments(identity, None), department=department)
 
 
 @router.get("/queue/table", response_class=HTMLResponse)
@@ -133,12 +117,7 @@ async def queue_table(request: Request, department: Optional[str] = None,
                       identity: StaffIdentity = Depends(require_page_role("staff"))
                       ) -> HTMLResponse:
     """The queue table alone: what the live page swaps in when the queue changes."""
-    allowed = [d for d in DEPARTMENTS if identity.sees_department(d)]
-    if department is not None and department not in allowed:
-        raise HTTPException(403, "Not one of your departments.")
-    shown = [department] if department else allowed
-    now = request.app.state.gateway.clock()
-    items = await in_transaction(request, lambda s: work.open_items(s, shown, now))
+    items = await open_items(request, visible_departments(identity, department))
     return render(request, "queue_table.html", identity, items=items)
 
 
@@ -146,8 +125,6 @@ async def queue_table(request: Request, department: Optional[str] = None,
 async def transcript_fragment(request: Request, handoff_id: int,
                               identity: StaffIdentity = Depends(require_page_role("staff"))
                               ) -> HTMLResponse:
-    from servicedesk.console.api import load_item
-
     item = await load_item(request, identity, handoff_id)
     return render(request, "transcript.html", identity, item=item)
 
@@ -156,8 +133,6 @@ async def transcript_fragment(request: Request, handoff_id: int,
 async def item_page(request: Request, handoff_id: int,
                     identity: StaffIdentity = Depends(require_page_role("staff"))
                     ) -> HTMLResponse:
-    from servicedesk.console.api import load_item
-
     item = await load_item(request, identity, handoff_id)
     return render(request, "item.html", identity, item=item, departments=DEPARTMENTS,
                   resolutions=work.RESOLUTIONS, canned=work.canned_replies())

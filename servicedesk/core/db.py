@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 ALEMBIC_DIR = Path(__file__).resolve().parents[1] / "alembic"
+T = TypeVar("T")
 
 
 def _ensure_sqlite_folder(database_url: str) -> None:
@@ -63,6 +66,14 @@ def transaction(factory: sessionmaker) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+async def run_in_transaction(factory: sessionmaker, work: Callable[[Session], T]) -> T:
+    """Run `work` in one transaction in a worker thread, off the event loop."""
+    def run() -> T:
+        with transaction(factory) as session:
+            return work(session)
+    return await asyncio.to_thread(run)
 
 
 def migrate(database_url: str) -> None:
