@@ -3,7 +3,6 @@ and the outgoing `EmailMessage` itself (texts in email_texts.yml, fi/sv/en)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import secrets
@@ -11,10 +10,9 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
-import yaml
-
+from servicedesk.core.i18n import TextFile
 from servicedesk.queue.service_hours import HELSINKI
 
 TEXTS_FILE = Path(__file__).with_name("email_texts.yml")
@@ -28,16 +26,12 @@ MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
 MAX_SUBJECT_CHARS = 200
 
 
-@functools.lru_cache(maxsize=1)
-def _texts() -> Dict[str, Dict[str, str]]:
-    data: Dict[str, Dict[str, str]] = yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
-    return data
+TEXTS = TextFile(TEXTS_FILE)
 
 
 def text(key: str, language: str, **values: Any) -> str:
     """The e-mail line `key` in `language` (Finnish when the language is unknown)."""
-    entry = _texts()[key]
-    return entry.get(language, entry["fi"]).format(**values)
+    return TEXTS.text(key, language, **values)
 
 
 def new_reference(moment: datetime) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import yaml
+
+from servicedesk.core.i18n import TextFile
 
 LANGUAGES = ("fi", "sv", "en")
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
@@ -14,16 +15,12 @@ TEXTS_FILE = Path(__file__).with_name("texts.yml")
 CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "data" / "topics.yml"
 
 
-@functools.lru_cache(maxsize=1)
-def _texts() -> Dict[str, Dict[str, str]]:
-    data: Dict[str, Dict[str, str]] = yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
-    return data
+TEXTS = TextFile(TEXTS_FILE)
 
 
 def text(key: str, language: str, **values: Any) -> str:
     """The line `key` in `language` (Finnish when the language is unknown)."""
-    entry = _texts()[key]
-    return entry.get(language, entry["fi"]).format(**values)
+    return TEXTS.text(key, language, **values)
 
 
 def department_name(department: str, language: str) -> str:

@@ -2,35 +2,28 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Optional
 
-import yaml
 from fastapi import Request
 
+from servicedesk.core.i18n import Entries, TextFile, Translator
 from servicedesk.texts import LANGUAGES
 
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
 LANGUAGE_COOKIE = "console_lang"
-Translator = Callable[..., str]
 
 
-@functools.lru_cache(maxsize=1)
-def console_texts() -> Dict[str, Dict[str, str]]:
-    data: Dict[str, Dict[str, str]] = yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
-    return data
+CONSOLE_TEXTS = TextFile(TEXTS_FILE)
+
+
+def console_texts() -> Entries:
+    return CONSOLE_TEXTS.entries
 
 
 def translator(language: str) -> Translator:
     """t(key, **values): the console text `key` in `language`."""
-    texts = console_texts()
-
-    def t(key: str, **values: Any) -> str:
-        entry = texts[key]
-        return entry.get(language, entry["fi"]).format(**values) if values else entry.get(
-            language, entry["fi"])
-    return t
+    return CONSOLE_TEXTS.translator(language)
 
 
 def page_language(request: Request, preferred: Optional[str] = None) -> str:

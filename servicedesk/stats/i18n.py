@@ -2,40 +2,34 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Optional
 
-import yaml
-
-from servicedesk.console.i18n import console_texts
+from servicedesk.console.i18n import TEXTS_FILE as CONSOLE_TEXTS_FILE
 from servicedesk.console.i18n import page_language as page_language
+from servicedesk.core.i18n import Entries, TextFile, Translator
 from servicedesk.stats import catalogue
 from servicedesk.texts import department_name
 
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
-Translator = Callable[..., str]
 RATE_COLUMNS = frozenset({"share", "rate", "containment", "fallback_rate", "compliance",
                           "response_rate"})
 SECONDS_COLUMNS = frozenset({"median_seconds", "p90_seconds", "mean_seconds",
                              "median_handling_seconds"})
 
 
-@functools.lru_cache(maxsize=1)
-def stats_texts() -> Dict[str, Dict[str, str]]:
-    data: Dict[str, Dict[str, str]] = yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
-    return data
+STATS_TEXTS = TextFile(TEXTS_FILE)
+# The dashboard's texts over the console's (the page frame), merged once.
+PAGE_TEXTS = TextFile(CONSOLE_TEXTS_FILE, TEXTS_FILE)
+
+
+def stats_texts() -> Entries:
+    return STATS_TEXTS.entries
 
 
 def translator(language: str) -> Translator:
     """t(key, **values): the dashboard's text, else the console's (for the page frame)."""
-    texts = {**console_texts(), **stats_texts()}
-
-    def t(key: str, **values: Any) -> str:
-        entry = texts[key]
-        line = entry.get(language, entry["fi"])
-        return line.format(**values) if values else line
-    return t
+    return PAGE_TEXTS.translator(language)
 
 
 def column_header(column: str, language: str) -> str:

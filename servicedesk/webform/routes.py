@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from connectors.email_intake import TOPIC_GROUPS, Intake, NewContact, Receipt
+from servicedesk.core.i18n import TextFile
 from servicedesk.core.settings import Settings
 from servicedesk.ratelimit import RateLimiter
 from servicedesk.texts import CATALOGUE_FILE, LANGUAGES, department_name
@@ -42,15 +43,11 @@ FIELDS = ("topic", "message", "name", "email", "phone")
 Language = Literal["fi", "sv", "en"]
 
 
-@functools.lru_cache(maxsize=1)
-def _texts() -> Dict[str, Dict[str, str]]:
-    data: Dict[str, Dict[str, str]] = yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
-    return data
+TEXTS = TextFile(TEXTS_FILE)
 
 
 def text(key: str, language: str, **values: Any) -> str:
-    entry = _texts()[key]
-    return entry.get(language, entry["fi"]).format(**values)
+    return TEXTS.text(key, language, **values)
 
 
 @functools.lru_cache(maxsize=1)
