@@ -9,13 +9,11 @@ headers) from the same address joins the same conversation and work item.
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Dict, Optional, Sequence, Tuple, TypeVar
+from typing import Callable, Optional, Sequence, Tuple, TypeVar
 
-import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,7 +21,7 @@ from sqlalchemy.orm import Session
 from connectors import email_compose as compose
 from connectors.email_models import MailAttachment, MailMessageId, OutgoingMail, WrittenContact
 from connectors.email_parsing import Attachment, InboundMail, strip_quoted
-from servicedesk import contacts
+from servicedesk import catalogue, contacts
 from servicedesk.core.db import run_in_transaction
 from servicedesk.core.settings import Settings
 from servicedesk.core.types import utcnow
@@ -32,7 +30,7 @@ from servicedesk.gateway import Gateway
 from servicedesk.models import Conversation, Handoff
 from servicedesk.queue import service_hours
 from servicedesk.rasa_client import RasaUnavailable, Understanding
-from servicedesk.texts import CATALOGUE_FILE, LANGUAGES, department_name
+from servicedesk.texts import LANGUAGES, department_name
 
 logger = logging.getLogger(__name__)
 
@@ -40,16 +38,8 @@ OUTBOX_TOPIC = "email:outbox"
 DEFAULT_DEPARTMENT = "kompassi"
 # The assistant's NLU reads at most this much (longer input is screened as too long).
 PARSE_CHARS = 2000
-TOPIC_GROUPS = ("city_services", "digital_programme")
 T = TypeVar("T")
 
-
-@functools.lru_cache(maxsize=1)
-def topic_departments() -> Dict[str, str]:
-    """Topic id -> department, for the catalogue's service and programme topics."""
-    catalogue = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
-    return {topic: str(entry.get("department") or DEFAULT_DEPARTMENT)
-            for group in TOPIC_GROUPS for topic, entry in catalogue[group].items()}
 
 
 @dataclass(frozen=True)
@@ -194,7 +184,7 @@ class Intake:
             return existing
         language = self._language(contact, understanding)
         topic = self._topic(contact, understanding)
-        department = topic_departments().get(topic or "", DEFAULT_DEPARTMENT)
+        department = catalogue.topic_departments().get(topic or "", DEFAULT_DEPARTMENT)
         conversation = contacts.create_conversation(session, channel=contact.channel,
                                                     language=language)
         message_id, _mode, _language = contacts.log_resident_message(
@@ -233,10 +223,10 @@ class Intake:
 
     @staticmethod
     def _topic(contact: NewContact, understanding: Understanding) -> Optional[str]:
-        departments = topic_departments()
-        if contact.topic in departments:
+        subjects = catalogue.subject_topics()
+        if contact.topic in subjects:
             return contact.topic
-        return understanding.intent if understanding.intent in departments else None
+        return understanding.intent if understanding.intent in subjects else None
 
     @staticmethod
     def _new_reference(session: Session, moment: datetime) -> str:

@@ -33,11 +33,12 @@ import yaml
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from servicedesk import catalogue
 from servicedesk.core.db import make_engine, migrate
 from servicedesk.core.settings import get_settings
 from servicedesk.queue import service_hours
 from servicedesk.schema import metadata
-from servicedesk.stats import catalogue, facts
+from servicedesk.stats import facts
 from servicedesk.stats.sql import HELSINKI
 from servicedesk.texts import department_name
 from servicedesk.texts import text as desk_text

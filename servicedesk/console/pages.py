@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from servicedesk import catalogue
 from servicedesk.console import auth, work
 from servicedesk.console.api import in_transaction, load_item, open_items, visible_departments
 from servicedesk.console.auth import StaffIdentity, require_page_role, verify_csrf
@@ -37,7 +38,7 @@ def render(request: Request, template: str, identity: Optional[StaffIdentity],
     response = TEMPLATES.TemplateResponse(
         request, template,
         {"identity": identity, "lang": lang, "t": translator(lang), "languages": LANGUAGES,
-         "department_name": department_name, "topic_title": work.topic_title, **context},
+         "department_name": department_name, "topic_title": catalogue.topic_title, **context},
         status_code=status_code)
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 86400, samesite="strict",

@@ -26,18 +26,6 @@ WARNING_SHARE = 0.75
 
 
 @functools.lru_cache(maxsize=1)
-def topic_titles() -> Dict[str, Dict[str, str]]:
-    data: Dict[str, Dict[str, str]] = yaml.safe_load(
-        (KNOWLEDGE_DIR / "topic_titles.yml").read_text(encoding="utf-8"))
-    return data
-
-
-def topic_title(topic: Optional[str], language: str) -> str:
-    entry = topic_titles().get(topic or "")
-    return entry.get(language, entry["fi"]) if entry else (topic or "–")
-
-
-@functools.lru_cache(maxsize=1)
 def canned_replies() -> List[Dict[str, str]]:
     data: List[Dict[str, str]] = yaml.safe_load(
         (KNOWLEDGE_DIR / "canned_replies.yml").read_text(encoding="utf-8"))

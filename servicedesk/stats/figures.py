@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
-from servicedesk.stats import catalogue
+from servicedesk import catalogue
 
 
 @dataclass

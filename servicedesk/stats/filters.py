@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Dict, List, Optional, Tuple
 
-from servicedesk.stats import catalogue
+from servicedesk import catalogue
 from servicedesk.stats.sql import HELSINKI, Dialect
 
 MAX_RANGE_DAYS = 3 * 366

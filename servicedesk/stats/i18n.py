@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
+from servicedesk import catalogue
 from servicedesk.console.i18n import TEXTS_FILE as CONSOLE_TEXTS_FILE
 from servicedesk.console.i18n import page_language as page_language
 from servicedesk.core.i18n import Entries, TextFile, Translator
-from servicedesk.stats import catalogue
 from servicedesk.texts import department_name
 
 TEXTS_FILE = Path(__file__).with_name("texts.yml")

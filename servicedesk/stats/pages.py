@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from servicedesk import catalogue
 from servicedesk.console.auth import StaffIdentity, require_page_role
 from servicedesk.console.i18n import LANGUAGE_COOKIE
 from servicedesk.models import CHANNELS
-from servicedesk.stats import catalogue
 from servicedesk.stats.charts import chart_spec, heat_style
 from servicedesk.stats.figures import Figure
 from servicedesk.stats.filters import Filters, InvalidFilter

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from servicedesk.stats import catalogue
+from servicedesk import catalogue
 from servicedesk.stats import filters as where
 from servicedesk.stats.figures import Figure
 from servicedesk.stats.filters import Filters

@@ -22,8 +22,8 @@ from typing import List, Tuple
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from servicedesk import catalogue
 from servicedesk.queue import service_hours
-from servicedesk.stats import catalogue
 from servicedesk.stats.sql import HELSINKI, Dialect
 
 KINDS = ("live_chat", "message")

@@ -9,7 +9,6 @@ first contact instead of creating another; submissions are rate limited per addr
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import secrets
@@ -17,23 +16,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Dict, List, Literal, Optional, Tuple
 
-import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from connectors.email_intake import TOPIC_GROUPS, Intake, NewContact, Receipt
+from connectors.email_intake import Intake, NewContact, Receipt
+from servicedesk import catalogue
 from servicedesk.core.i18n import TextFile
 from servicedesk.core.settings import Settings
 from servicedesk.ratelimit import RateLimiter
-from servicedesk.texts import CATALOGUE_FILE, LANGUAGES, department_name
+from servicedesk.texts import LANGUAGES, department_name
 
 router = APIRouter(tags=["web form"])
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 TEXTS_FILE = HERE / "texts.yml"
-TITLES_FILE = CATALOGUE_FILE.parent / "knowledge" / "topic_titles.yml"
 TOKEN_SALT = "porvoo-contact-form"
 OTHER = "other"
 MAX_NAME_CHARS = 200
@@ -50,27 +48,16 @@ def text(key: str, language: str, **values: Any) -> str:
     return TEXTS.text(key, language, **values)
 
 
-@functools.lru_cache(maxsize=1)
-def _catalogue_groups() -> Dict[str, List[str]]:
-    catalogue = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
-    return {group: list(catalogue[group]) for group in TOPIC_GROUPS}
-
-
-@functools.lru_cache(maxsize=1)
-def _titles() -> Dict[str, Dict[str, str]]:
-    data: Dict[str, Dict[str, str]] = yaml.safe_load(TITLES_FILE.read_text(encoding="utf-8"))
-    return data
-
-
 def topic_options(language: str) -> List[Tuple[str, List[Tuple[str, str]]]]:
     """(group label, [(topic id, title)]) in the page's language, titles sorted."""
     return [(text(f"group_{group}", language),
-             sorted(((t, _titles()[t][language]) for t in topics), key=lambda o: o[1]))
-            for group, topics in _catalogue_groups().items()]
+             sorted(((t, catalogue.topic_title(t, language)) for t in topics),
+                    key=lambda o: o[1]))
+            for group, topics in catalogue.subject_groups().items()]
 
 
 def allowed_topics() -> set[str]:
-    return {t for topics in _catalogue_groups().values() for t in topics} | {OTHER}
+    return set(catalogue.subject_topics()) | {OTHER}
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""What the statistics know from the topic catalogue: topics, their departments and
-titles, and which topics are sensitive (their small numbers are suppressed)."""
+"""The topic catalogue (data/topics.yml) as the service desk reads it: topics, their
+departments and titles, and which topics are sensitive (a person is offered; the
+statistics suppress their small numbers)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import yaml
 
 from servicedesk.texts import catalogue_departments
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE_FILE = ROOT / "data" / "topics.yml"
 SERVICES_FILE = ROOT / "data" / "knowledge" / "services.yml"
 TITLES_FILE = ROOT / "data" / "knowledge" / "topic_titles.yml"
@@ -25,10 +26,16 @@ def _load(path: Path) -> dict:
 
 
 @functools.lru_cache(maxsize=1)
+def subject_groups() -> Dict[str, Tuple[str, ...]]:
+    """The subject groups' topic ids, in catalogue order."""
+    catalogue = _load(CATALOGUE_FILE)
+    return {group: tuple(catalogue[group]) for group in SUBJECT_GROUPS}
+
+
+@functools.lru_cache(maxsize=1)
 def subject_topics() -> Tuple[str, ...]:
     """Topic ids residents ask about (city services and the digital programme)."""
-    catalogue = _load(CATALOGUE_FILE)
-    return tuple(topic for group in SUBJECT_GROUPS for topic in catalogue[group])
+    return tuple(topic for topics in subject_groups().values() for topic in topics)
 
 
 @functools.lru_cache(maxsize=1)
