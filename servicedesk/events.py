@@ -2,18 +2,23 @@
 
 One service-desk process keeps its subscribers here. Several workers would fan events
 out through Redis pub/sub or PostgreSQL LISTEN/NOTIFY behind this same interface.
+`stream_to_socket` pushes a subscription to a WebSocket (the widget, the console).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Dict, Set
 
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
 Event = Dict[str, Any]
 QUEUE_LIMIT = 256
+PING_SECONDS = 25
 
 
 class EventBus:
@@ -28,15 +33,18 @@ class EventBus:
             queue.put_nowait(event)
 
     @asynccontextmanager
-    async def subscribe(self, topic: str) -> AsyncIterator[asyncio.Queue[Event]]:
+    async def subscribe(self, *topics: str) -> AsyncIterator[asyncio.Queue[Event]]:
+        """One queue that receives the events of every topic given."""
         queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_LIMIT)
-        self._subscribers[topic].add(queue)
+        for topic in topics:
+            self._subscribers[topic].add(queue)
         try:
             yield queue
         finally:
-            self._subscribers[topic].discard(queue)
-            if not self._subscribers[topic]:
-                del self._subscribers[topic]
+            for topic in topics:
+                self._subscribers[topic].discard(queue)
+                if not self._subscribers[topic]:
+                    del self._subscribers[topic]
 
 
 def conversation_topic(conversation_id: str) -> str:
@@ -53,3 +61,33 @@ def channel_topic(channel: str) -> str:
     Events: {"type": "message", "conversation_id": ..., "message": <message view>}.
     """
     return f"channel:{channel}"
+
+
+async def stream_to_socket(websocket: WebSocket, bus: EventBus, *topics: str) -> None:
+    """Push every event of `topics` to an accepted WebSocket until the client goes away;
+    a ping after PING_SECONDS of quiet keeps proxies from closing an idle socket."""
+    async with bus.subscribe(*topics) as queue:
+        receiver = asyncio.create_task(_drain(websocket))
+        try:
+            while True:
+                getter = asyncio.create_task(queue.get())
+                done, _ = await asyncio.wait({getter, receiver}, timeout=PING_SECONDS,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                if receiver in done:
+                    break
+                await websocket.send_json(getter.result() if getter in done else {"type": "ping"})
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await receiver
+
+
+async def _drain(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends, to notice when it goes away."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            await websocket.receive_text()

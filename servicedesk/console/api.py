@@ -6,11 +6,10 @@ only on their own departments' items (managers and admins on all).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Callable, Dict, List, Optional, TypeVar
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket
 from pydantic import BaseModel, Field, constr
 from sqlalchemy.orm import Session
 
@@ -18,7 +17,7 @@ from servicedesk.console import work
 from servicedesk.console.auth import StaffIdentity, current_identity, require_role, verify_csrf
 from servicedesk.console.models import HandoffNote
 from servicedesk.core.db import run_in_transaction
-from servicedesk.events import conversation_topic, department_topic
+from servicedesk.events import conversation_topic, department_topic, stream_to_socket
 from servicedesk.gateway import DEPARTMENTS, Gateway
 from servicedesk.models import Handoff
 
@@ -180,33 +179,6 @@ async def _staff_socket(websocket: WebSocket) -> Optional[StaffIdentity]:
     return identity
 
 
-async def _forward(websocket: WebSocket, topics: List[str]) -> None:
-    """Push every event of `topics` to the socket until it closes."""
-    bus = websocket.app.state.bus
-    merged: asyncio.Queue[Dict[str, Any]] = asyncio.Queue()
-
-    async def pump(topic: str) -> None:
-        async with bus.subscribe(topic) as events:
-            while True:
-                await merged.put(await events.get())
-
-    pumps = [asyncio.create_task(pump(topic)) for topic in topics]
-    receiver = asyncio.create_task(websocket.receive_text())
-    try:
-        while True:
-            getter = asyncio.create_task(merged.get())
-            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            if receiver in done:
-                getter.cancel()
-                break
-            await websocket.send_json(getter.result())
-    except WebSocketDisconnect:
-        pass
-    finally:
-        for task in [*pumps, receiver]:
-            task.cancel()
-
-
 @router.websocket("/ws/queue")
 async def queue_socket(websocket: WebSocket, department: Optional[str] = None) -> None:
     """Queue changes of the user's departments ({"type": "queue_changed"})."""
@@ -219,7 +191,8 @@ async def queue_socket(websocket: WebSocket, department: Optional[str] = None) -
         await websocket.close(code=4403)
         return
     await websocket.accept()
-    await _forward(websocket, [department_topic(d) for d in departments])
+    await stream_to_socket(websocket, websocket.app.state.bus,
+                           *(department_topic(d) for d in departments))
 
 
 @router.websocket("/ws/items/{handoff_id}")
@@ -235,5 +208,5 @@ async def item_socket(websocket: WebSocket, handoff_id: int) -> None:
         return
     await websocket.accept()
     conversation_id = handoff.conversation_id
-    await _forward(websocket, [conversation_topic(conversation_id), f"staff:{conversation_id}",
-                               f"item:{handoff_id}"])
+    await stream_to_socket(websocket, websocket.app.state.bus, conversation_topic(conversation_id),
+                           f"staff:{conversation_id}", f"item:{handoff_id}")

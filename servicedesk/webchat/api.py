@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import Annotated, Any, Dict, List, Literal, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, WebSocket
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.websockets import WebSocketDisconnect
 
 from servicedesk.contacts import ConversationNotFound
 from servicedesk.core.settings import Settings
-from servicedesk.events import conversation_topic
+from servicedesk.events import conversation_topic, stream_to_socket
 from servicedesk.gateway import Gateway, TurnResult
 from servicedesk.ratelimit import RateLimiter
 
 router = APIRouter(prefix="/api/webchat", tags=["web chat"])
 MAX_PAYLOAD_CHARS = 200
-WEBSOCKET_PING_SECONDS = 25
 
 
 class NewConversation(BaseModel):
@@ -181,31 +177,7 @@ async def live_messages(websocket: WebSocket, conversation_id: str) -> None:
         await websocket.close(code=4404)
         return
     await websocket.accept()
-    async with gateway.bus.subscribe(conversation_topic(conversation_id)) as queue:
-        receiver = asyncio.create_task(_drain(websocket))
-        try:
-            while True:
-                getter = asyncio.create_task(queue.get())
-                done, _ = await asyncio.wait({getter, receiver}, timeout=WEBSOCKET_PING_SECONDS,
-                                             return_when=asyncio.FIRST_COMPLETED)
-                if getter not in done:
-                    getter.cancel()
-                if receiver in done:
-                    break
-                await websocket.send_json(getter.result() if getter in done else {"type": "ping"})
-        except (WebSocketDisconnect, RuntimeError):
-            pass
-        finally:
-            receiver.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await receiver
-
-
-async def _drain(websocket: WebSocket) -> None:
-    """Read (and ignore) what the client sends, to notice when it goes away."""
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        while True:
-            await websocket.receive_text()
+    await stream_to_socket(websocket, gateway.bus, conversation_topic(conversation_id))
 
 
 async def rate_limited_handler(request: Request, exc: Exception) -> JSONResponse:
