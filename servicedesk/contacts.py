@@ -100,9 +100,9 @@ def _insert_message(connection: Connection, conversation_id: str, *, sender: str
         "buttons": buttons, "created_at": created_at, "outcome": outcome}).scalar_one())
 
 
-_LATEST_HANDOFF = text(
-    "SELECT id FROM handoffs WHERE conversation_id = :id ORDER BY id DESC LIMIT 1")
-_SELECT_CHANNEL = text("SELECT channel, mode FROM conversations WHERE id = :id")
+_SELECT_CHANNEL = text(
+    "SELECT channel, mode, EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = :id) "
+    "AS has_handoff FROM conversations WHERE id = :id")
 _RECORD_UNDERSTANDING = text(
     "UPDATE messages SET topic = :topic, confidence = :confidence, language = :language, "
     "outcome = :outcome WHERE id = :id")
@@ -119,11 +119,11 @@ def record_plain_bot_turn(session: Session, conversation_id: str, message_id: in
     handoff. Returns (reply views, conversation state), or None (writing nothing) when the
     conversation has a handoff and needs the full path."""
     connection = session.connection()
-    if connection.execute(_LATEST_HANDOFF, {"id": conversation_id}).first() is not None:
-        return None
     row = connection.execute(_SELECT_CHANNEL, {"id": conversation_id}).first()
     if row is None:
         raise ConversationNotFound(conversation_id)
+    if row.has_handoff:
+        return None
     now = utcnow()
     connection.execute(_RECORD_UNDERSTANDING, {"topic": topic, "confidence": confidence,
                                                "language": language, "outcome": outcome,
