@@ -19,7 +19,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: help install lock train run test lint typecheck validate unit stories evaluate \
+.PHONY: help install lock train run test lint typecheck validate unit stories evaluate evaluate-answers \
 	browser-deps bench clean create-admin
 
 help:  ## List the targets
@@ -68,8 +68,11 @@ stories: $(MODEL)  ## Conversation test stories; fails on any wrong prediction
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors \
 		--out results/stories --quiet
 
-evaluate: $(MODEL)  ## Held-out evaluation: per-language and per-topic figures
+evaluate: $(MODEL)  ## Held-out evaluation: per language, topic and hard-case kind
 	$(PY) -m bot evaluate --out results/evaluation
+
+evaluate-answers: $(MODEL)  ## Factual questions through the web chat API (starts the stack if needed)
+	$(PY) -m bot evaluate-answers --out results/evaluation
 
 browser-deps:  ## Debian's chromium and axe-core for the browser tests
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }

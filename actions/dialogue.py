@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Any, Dict, List, Optional
 
+from actions.knowledge import pick
+from actions.programme_query import mentions, normalise
 from actions.turn import Button, LocalizedAction, Turn
 from bot.languages import requested_language
 from bot.screening import MAX_MESSAGE_CHARS
@@ -37,9 +39,40 @@ class ActionSmallTalk(LocalizedAction):
         return "action_small_talk"
 
     def respond(self, turn: Turn) -> None:
+        if turn.intent == "out_of_scope" and refer_to_other_body(turn):
+            return
         key = SMALL_TALK_LINES.get(turn.intent, "acknowledge")
         buttons = suggestion_buttons(turn) if key in ("greet", "help", "out_of_scope") else None
         turn.say_line(key, buttons, limit=MAX_MESSAGE_CHARS)
+
+
+def refer_to_other_body(turn: Turn) -> bool:
+    """Out of scope, but another public body handles it: say which, with its address."""
+    body = other_body_for(turn.kb.load("other_bodies")["bodies"], turn.text)
+    if body is None:
+        return False
+    name = pick(body["name"], turn.language)
+    lines = [turn.line("out_of_scope_body", name=name,
+                       handles=pick(body["handles"], turn.language))]
+    url = pick(body["url"], turn.language) if isinstance(body["url"], dict) else str(body["url"])
+    lines.append(f"→ [{name}]({url})")
+    if body.get("phone"):
+        lines.append(turn.line("phone_label", phone=body["phone"]))
+    turn.say("\n".join(lines), suggestion_buttons(turn))
+    return True
+
+
+def other_body_for(bodies: Dict[str, Dict[str, Any]], text: str) -> Optional[Dict[str, Any]]:
+    """The public body whose matters `text` names most clearly (longest keyword), if any."""
+    normalised = normalise(text)
+    best: Optional[Dict[str, Any]] = None
+    best_length = 0
+    for body in bodies.values():
+        for keywords in (body.get("keywords") or {}).values():
+            for keyword in keywords or []:
+                if len(keyword) > best_length and mentions(normalised, keyword):
+                    best, best_length = body, len(keyword)
+    return best
 
 
 class ActionSwitchLanguage(LocalizedAction):
@@ -56,3 +89,22 @@ class ActionSwitchLanguage(LocalizedAction):
             return
         turn.language = wanted
         turn.say_line("language_switched")
+
+
+class ActionMore(LocalizedAction):
+    """"Tell me more": the rest of the previous answer."""
+
+    def name(self) -> str:
+        return "action_more"
+
+    def respond(self, turn: Turn) -> None:
+        from actions.programme import ProgrammeAnswers, more_text
+        from actions.services import ServiceAnswers
+
+        kind, _, key = str(turn.tracker.get_slot("more") or "").partition(":")
+        if kind == "service" and turn.kb.service(key):
+            turn.say(ServiceAnswers(turn.kb, turn.language).full(key))
+        elif kind == "programme":
+            turn.say(more_text(ProgrammeAnswers(turn), key))
+        else:
+            turn.say_line("nothing_more", suggestion_buttons(turn))

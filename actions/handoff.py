@@ -40,30 +40,41 @@ class ActionHandoff(LocalizedAction):
 
 
 class ActionFallback(LocalizedAction):
-    """Low confidence: suggest the likeliest topics, then offer a person."""
+    """Low confidence: a passage of the knowledge base that answers, else an honest "unsure"."""
 
     def name(self) -> str:
         return "action_fallback"
 
     def respond(self, turn: Turn) -> None:
+        from actions.long_tail import answer_from_search
+
+        if answer_from_search(turn):
+            return
         turn.fallback_count = float(turn.tracker.get_slot("fallback_count") or 0) + 1
         if turn.fallback_count >= FALLBACKS_BEFORE_OFFER:
+            turn.understood = False
             turn.offer = "handoff"
             turn.say_line("fallback_offer_person", turn.yes_no_buttons())
             return
-        turn.say_line("fallback_suggest", self._suggestions(turn))
+        say_unsure(turn)
 
-    @staticmethod
-    def _suggestions(turn: Turn) -> List[Button]:
-        ranking = (turn.tracker.latest_message or {}).get("intent_ranking") or []
-        known = turn.kb.topics()
-        topics = [
-            entry["name"] for entry in ranking
-            if entry.get("name") in known and entry["name"] not in NOT_SUGGESTED
-        ][:SUGGESTIONS_ON_FALLBACK]
-        buttons = turn.topic_buttons(topics)
-        buttons.append(turn.button("fallback_rephrase_button", "/deny"))
-        return buttons
+
+def say_unsure(turn: Turn) -> None:
+    """Says plainly that the assistant is not sure; offers the two likeliest topics and a person."""
+    turn.understood = False
+    person = turn.button("button_talk_to_person", "/human_handoff")
+    turn.say_line("fallback_suggest", [*likeliest_topic_buttons(turn), person])
+
+
+def likeliest_topic_buttons(turn: Turn) -> List[Button]:
+    ranking = (turn.tracker.latest_message or {}).get("intent_ranking") or []
+    known = turn.kb.topics()
+    topics = [
+        entry["name"] for entry in ranking
+        if entry.get("name") in known and entry["name"] not in NOT_SUGGESTED
+        and known[entry["name"]].get("group") != "conversation"
+    ][:SUGGESTIONS_ON_FALLBACK]
+    return turn.topic_buttons(topics)
 
 
 class ActionAffirm(LocalizedAction):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -74,30 +75,21 @@ class KnowledgeBase:
         entry: Optional[Dict[str, Any]] = self.load("services").get(topic)
         return entry
 
-    def service_answer(self, topic: str, language: str) -> str:
-        """The answer text of a city-service topic, with its facts appended."""
-        entry = self.service(topic)
-        if entry is None:
-            raise KnowledgeError(f"service answer {topic!r}")
-        lines = [pick(entry["answer"], language).strip()]
-        fact_ids: List[str] = entry.get("facts") or []
-        if fact_ids:
-            lines.append(self.line("facts_heading", language))
-            lines.extend(f"- {self.fact(fact_id, language)}" for fact_id in fact_ids)
-        return "\n".join(lines)
-
-    def fact(self, fact_id: str, language: str) -> str:
-        """'Label: value' for a confirmed fact, 'Label: where to check it' otherwise."""
-        entry = self.load("facts").get(fact_id)
+    def fact_entry(self, fact_id: str) -> Dict[str, Any]:
+        entry: Optional[Dict[str, Any]] = self.load("facts").get(fact_id)
         if entry is None:
             raise KnowledgeError(f"fact {fact_id!r}")
+        return entry
+
+    def fact(self, fact_id: str, language: str) -> str:
+        """'Label: value (source, year)' for a sourced fact, 'Label: where to check' otherwise."""
+        entry = self.fact_entry(fact_id)
         label = pick(entry["label"], language)
         value = entry.get("value")
-        if entry.get("confirmed") and value:
+        if value and entry.get("source"):
             shown = pick(value, language) if isinstance(value, dict) else str(value)
-        else:
-            shown = pick(entry["where_to_check"], language)
-        return f"{label}: {shown}"
+            return f"{label}: {shown} ({source_note(entry)})"
+        return f"{label}: {pick(entry['where_to_check'], language)}"
 
     def topics(self) -> Dict[str, Dict[str, Any]]:
         """The topic catalogue, flattened: topic id -> entry (with its `group`)."""
@@ -116,6 +108,14 @@ class KnowledgeBase:
         """The department a handoff on `topic` goes to (the catalogue's default: kompassi)."""
         entry = self.topics().get(topic or "", {})
         return str(entry.get("department", "kompassi"))
+
+
+def source_note(entry: Dict[str, Any]) -> str:
+    """"porvoo.fi, 2024": the site a fact comes from and the year it was stated or seen."""
+    host = urlsplit(str(entry.get("source") or "")).hostname or ""
+    host = host[4:] if host.startswith("www.") else host
+    year = str(entry.get("as_of") or "")[:4]
+    return ", ".join(part for part in (host, year) if part)
 
 
 def pick(entry: Any, language: str) -> str:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Set
+
+from actions.text_search import fold
 
 PROGRAMME_YEARS = (2020, 2021, 2022, 2023)
 _YEAR = re.compile(r"\b(20[12]\d)\b")
@@ -21,7 +25,18 @@ _STAFF_STEMS = ("henkilöstö", "henkilökun", "työntekij", "personal", "anstä
 _FUNDING_STEMS = ("valtio", "valtion", "kannustin", "rahoitu", "tähdellä", "tähti", "statlig",
                   "staten", "statsstöd", "stimulans", "state fund", "state aid", "funded",
                   "funding", "starred", "grant", "subsid")
+_EVERY_YEAR = ("joka vuosi", "jokaisena vuonna", "joka vuonna", "kaikkina vuosina",
+               "koko ohjelmakauden", "koko kauden", "vuosittain", "varje år", "alla år",
+               "hela perioden", "every year", "all years", "each year", "all four years",
+               "whole period")
+_HOW_MANY = ("kuinka monta", "montako", "kuinka paljon", "lukumäär", "hur många", "antal",
+             "how many", "number of", "count")
+_USE_CASE_WORDS = ("käyttötapau", "hanke", "hankkei", "projekt", "toimenpit", "use case",
+                   "användningsfall", "initiative")
 MIN_KEYWORD_LENGTH = 3
+# Words of a keyword at least this long may be misspelt (one slip in about six letters).
+MIN_FUZZY_LENGTH = 6
+FUZZY_RATIO = 0.84
 
 
 @dataclass
@@ -34,25 +49,65 @@ class ProgrammeQuery:
     unit_ids: Set[str] = field(default_factory=set)
     primary_user: Optional[str] = None
     state_funding_only: bool = False
+    every_year: bool = False
+    how_many: bool = False
+    asks_about_use_cases: bool = False
 
     @property
     def has_filters(self) -> bool:
         return bool(self.years or self.theme_ids or self.unit_ids or self.primary_user
-                    or self.state_funding_only)
+                    or self.state_funding_only or self.every_year)
 
 
 def normalise(text: str) -> str:
-    return " " + _NON_WORD.sub(" ", text.lower()).strip() + " "
+    """Lower case, accents folded, words separated by single spaces, padded with spaces."""
+    return " " + _NON_WORD.sub(" ", fold(text)).strip() + " "
+
+
+@lru_cache(maxsize=4096)
+def _normalised_keyword(keyword: str) -> str:
+    return normalise(keyword).strip()
+
+
+def mentions(text: str, keyword: str) -> bool:
+    """Whether normalised `text` contains `keyword`: exactly, or misspelt or inflected.
+
+    Each word of the keyword is a stem ("päiväkod") that must begin a word of the text; a
+    long word may differ by a typing error or two ("chatbotista" ~ "chatbootista").
+    """
+    key = _normalised_keyword(keyword)
+    if not key:
+        return False
+    if " " + key in text:
+        return True
+    key_words = key.split()
+    if all(len(w) < MIN_FUZZY_LENGTH for w in key_words):
+        return False
+    text_words = text.split()
+    for start in range(len(text_words) - len(key_words) + 1):
+        window = text_words[start:start + len(key_words)]
+        if all(_word_matches(k, t) for k, t in zip(key_words, window, strict=True)):
+            return True
+    return False
+
+
+def _word_matches(stem: str, word: str) -> bool:
+    if word.startswith(stem):
+        return True
+    if len(stem) < MIN_FUZZY_LENGTH:
+        return False
+    head = word[:len(stem) + 1]
+    return SequenceMatcher(None, stem, head).ratio() >= FUZZY_RATIO
 
 
 def _contains_any(text: str, stems: Iterable[str]) -> bool:
-    return any(stem in text for stem in stems)
+    return any(fold(stem) in text for stem in stems)
 
 
 def _keywords(entry: Dict[str, Any]) -> List[str]:
     words: List[str] = []
     for language_words in (entry.get("keywords") or {}).values():
-        words.extend(normalise(w).strip() for w in language_words or [])
+        words.extend(_normalised_keyword(w) for w in language_words or [])
     return [w for w in words if len(w) >= MIN_KEYWORD_LENGTH]
 
 
@@ -60,7 +115,7 @@ def best_matches(text: str, entries: List[Dict[str, Any]]) -> List[str]:
     """Ids of the entries whose keywords match `text` best (longest keyword wins)."""
     scores: Dict[str, int] = {}
     for entry in entries:
-        lengths = [len(k) for k in _keywords(entry) if k in text]
+        lengths = [len(k) for k in _keywords(entry) if mentions(text, k)]
         if lengths:
             scores[entry["id"]] = max(lengths)
     if not scores:
@@ -70,7 +125,7 @@ def best_matches(text: str, entries: List[Dict[str, Any]]) -> List[str]:
 
 
 def all_matches(text: str, entries: List[Dict[str, Any]]) -> Set[str]:
-    return {e["id"] for e in entries if any(k in text for k in _keywords(e))}
+    return {e["id"] for e in entries if any(mentions(text, k) for k in _keywords(e))}
 
 
 def parse_query(text: str, programme: Dict[str, Any]) -> ProgrammeQuery:
@@ -82,6 +137,9 @@ def parse_query(text: str, programme: Dict[str, Any]) -> ProgrammeQuery:
         theme_ids=all_matches(normalised, programme["themes"]),
         unit_ids=all_matches(normalised, programme["units"]),
         state_funding_only=_contains_any(normalised, _FUNDING_STEMS),
+        every_year=_contains_any(normalised, map(normalise, _EVERY_YEAR)),
+        how_many=_contains_any(normalised, map(normalise, _HOW_MANY)),
+        asks_about_use_cases=_contains_any(normalised, _USE_CASE_WORDS),
     )
     residents = _contains_any(normalised, _RESIDENT_STEMS)
     staff = _contains_any(normalised, _STAFF_STEMS)
@@ -102,4 +160,5 @@ def filter_use_cases(query: ProgrammeQuery, use_cases: List[UseCase]) -> List[Us
         and (not query.unit_ids or query.unit_ids & set(case["responsible"]))
         and (not query.primary_user or case.get("primary_user") == query.primary_user)
         and (not query.state_funding_only or case.get("state_funding"))
+        and (not query.every_year or set(case["years"]) == set(PROGRAMME_YEARS))
     ]

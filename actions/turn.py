@@ -46,10 +46,19 @@ class Turn:
         self.offer: Optional[str] = None
         self.fallback_count = 0.0
         self.last_topic: Optional[str] = tracker.get_slot("last_topic")
+        # What "tell me more" shows next (e.g. "service:daycare"); cleared by other answers.
+        self.more: Optional[str] = None
+        self.understood = True
+        # The topic answered when it is not the intent (found by the long-tail search).
+        self.answered_topic: Optional[str] = None
 
     @property
     def intent(self) -> str:
         return str((self.tracker.latest_message or {}).get("intent", {}).get("name") or "")
+
+    @property
+    def text(self) -> str:
+        return str((self.tracker.latest_message or {}).get("text") or "")
 
     def line(self, key: str, **values: Any) -> str:
         return self.kb.line(key, self.language, **values)
@@ -67,8 +76,9 @@ class Turn:
     def summary(self) -> Dict[str, Any]:
         """What the service desk logs of this turn: topic, confidence, language."""
         intent = (self.tracker.latest_message or {}).get("intent") or {}
-        return {"type": "turn", "intent": intent.get("name"),
-                "confidence": intent.get("confidence"), "language": self.language}
+        return {"type": "turn", "intent": self.answered_topic or intent.get("name"),
+                "confidence": intent.get("confidence"), "language": self.language,
+                "understood": self.understood}
 
     def button(self, title_key: str, payload: str) -> Button:
         return {"title": self.line(title_key), "payload": payload}
@@ -88,6 +98,7 @@ class Turn:
             "offer": self.offer,
             "fallback_count": self.fallback_count,
             "last_topic": self.last_topic,
+            "more": self.more,
         }
         return [
             SlotSet(name, value)

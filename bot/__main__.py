@@ -1,7 +1,8 @@
 """Commands of the assistant.
 
     python -m bot classify [--model PATH]   one message per stdin line -> one JSON line each
-    python -m bot evaluate [--out DIR]      held-out evaluation (tests/nlu/heldout)
+    python -m bot evaluate [--out DIR]      held-out evaluation (tests/nlu/heldout, tests/nlu/hard)
+    python -m bot evaluate-answers [--url]  answer-level evaluation through the web chat API
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ def classify(args: argparse.Namespace) -> int:
 def evaluate(args: argparse.Namespace) -> int:
     from bot.evaluation import run_evaluation
 
-    return run_evaluation(model=args.model, heldout=args.heldout, out=args.out)
+    return run_evaluation(model=args.model, heldout=args.heldout, out=args.out, hard=args.hard)
+
+
+def evaluate_answers(args: argparse.Namespace) -> int:
+    from bot.answer_evaluation import run_answer_evaluation
+
+    return run_answer_evaluation(url=args.url, questions_dir=args.questions, out=args.out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,8 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     evaluate_cmd = commands.add_parser("evaluate", help="evaluate on the held-out test set")
     evaluate_cmd.add_argument("--model", type=Path, default=None)
     evaluate_cmd.add_argument("--heldout", type=Path, default=Path("tests/nlu/heldout"))
+    evaluate_cmd.add_argument("--hard", type=Path, default=Path("tests/nlu/hard"))
     evaluate_cmd.add_argument("--out", type=Path, default=Path("results/evaluation"))
     evaluate_cmd.set_defaults(run=evaluate)
+    answers_cmd = commands.add_parser("evaluate-answers",
+                                      help="ask factual questions through the web chat API")
+    answers_cmd.add_argument("--url", default="http://127.0.0.1:8000",
+                             help="a running service desk (else one is started)")
+    answers_cmd.add_argument("--questions", type=Path, default=Path("tests/answers"))
+    answers_cmd.add_argument("--out", type=Path, default=Path("results/evaluation"))
+    answers_cmd.set_defaults(run=evaluate_answers)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -140,8 +140,7 @@ class Gateway:
         contacts.record_understanding(
             session, message_id, topic=turn.intent, confidence=turn.confidence,
             language=conversation.language,
-            outcome="handoff" if handoff else
-                    "fallback" if turn.intent == "nlu_fallback" else "answered")
+            outcome="handoff" if handoff else turn.outcome)
         replies = [contacts.add_message(session, conversation, sender="bot", text=r.text,
                                         buttons=r.buttons) for r in turn.replies]
         if rating and isinstance(rating.get("rating"), int):
@@ -163,7 +162,7 @@ class Gateway:
         recorded = contacts.record_plain_bot_turn(
             session, conversation_id, message_id, topic=turn.intent,
             confidence=turn.confidence, language=language,
-            outcome="fallback" if turn.intent == "nlu_fallback" else "answered",
+            outcome=turn.outcome,
             replies=[(r.text, r.buttons) for r in turn.replies])
         if recorded is None:
             return None

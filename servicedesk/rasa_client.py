@@ -35,6 +35,13 @@ class BotTurn:
     intent: Optional[str]
     confidence: Optional[float]
     language: Optional[str]
+    # False when the assistant said it was unsure (counted as not understood).
+    understood: bool = True
+
+    @property
+    def outcome(self) -> str:
+        """"fallback" (not understood) or "answered", for the contact log."""
+        return "fallback" if self.intent == "nlu_fallback" or not self.understood else "answered"
 
     def control(self, kind: str) -> Optional[Dict[str, Any]]:
         return next((c for c in self.controls if c.get("type") == kind), None)
@@ -144,4 +151,5 @@ def parse_turn(data: List[Dict[str, Any]]) -> BotTurn:
     # The actions end every turn with a summary of what was understood.
     summary = next((c for c in controls if c.get("type") == "turn"), {})
     return BotTurn(replies=replies, controls=controls, intent=summary.get("intent"),
-                   confidence=summary.get("confidence"), language=summary.get("language"))
+                   confidence=summary.get("confidence"), language=summary.get("language"),
+                   understood=summary.get("understood") is not False)

@@ -1,0 +1,71 @@
+"""Questions no topic covers well: a ranked search over every knowledge text.
+
+When the classifier is unsure, the message is searched in the city-service answers and
+their facts and in the programme's passages (BM25 over stems, actions/text_search.py).
+The best hit answers only when it is clearly good: enough score and at least two of the
+question's content words; otherwise the assistant says it is not sure.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Tuple
+
+from actions.knowledge import KnowledgeBase, pick
+from actions.text_search import SearchIndex, terms
+from actions.turn import Turn
+
+MIN_SCORE = 6.0
+MIN_MATCHED_TERMS = 2
+
+Target = Tuple[str, str]  # ("service", topic) or ("passage", passage id)
+
+_INDEXES: Dict[Tuple[int, int, int, str], SearchIndex[Target]] = {}
+
+
+def knowledge_index(kb: KnowledgeBase, language: str) -> SearchIndex[Target]:
+    services = kb.load("services")
+    facts = kb.load("facts")
+    passages = kb.load("programme_passages")
+    key = (id(services), id(facts), id(passages), language)
+    if key not in _INDEXES:
+        if len(_INDEXES) > 12:  # earlier versions of the files
+            _INDEXES.clear()
+        entries = [(("service", topic), _service_text(kb, topic, entry, language))
+                   for topic, entry in services.items()]
+        entries += [(("passage", passage["id"]), " ".join(passage[language]))
+                    for section in passages["sections"] for passage in section["passages"]]
+        _INDEXES[key] = SearchIndex.build(language, entries)
+    return _INDEXES[key]
+
+
+def _service_text(kb: KnowledgeBase, topic: str, entry: Dict[str, Any], language: str) -> str:
+    parts = [kb.title(topic, language), pick(entry["answer"], language)]
+    parts += [kb.fact(fact_id, language) for fact_id in entry.get("facts") or []]
+    return " ".join(parts)
+
+
+def answer_from_search(turn: Turn) -> bool:
+    """Answers from the best knowledge text when it is good enough; True when it did."""
+    question = turn.text
+    if len(set(terms(question, turn.language))) < MIN_MATCHED_TERMS:
+        return False
+    hits = knowledge_index(turn.kb, turn.language).search(question, limit=1)
+    if not hits or hits[0].score < MIN_SCORE or hits[0].matched < MIN_MATCHED_TERMS:
+        return False
+    kind, target = hits[0].item
+    turn.say_line("search_intro")
+    if kind == "service":
+        from actions.services import ActionAnswerService
+
+        turn.answered_topic = target
+        ActionAnswerService.answer(turn, target)
+    else:
+        from actions.programme import ProgrammeAnswers, passage_by_id
+
+        answers = ProgrammeAnswers(turn)
+        passage = passage_by_id(answers, target)
+        turn.answered_topic = passage["topic"]
+        reply = answers.passage_answer(passage, question)
+        turn.more = reply.more
+        turn.say(reply.text, [turn.button("button_more", "/more")])
+    return True
