@@ -113,6 +113,8 @@ class KnowledgeBase:
 def source_note(entry: Dict[str, Any]) -> str:
     """"porvoo.fi, 2024": the site a fact comes from and the year it was stated or seen."""
     host = urlsplit(str(entry.get("source") or "")).hostname or ""
+    if not host:
+        return ""
     host = host[4:] if host.startswith("www.") else host
     year = str(entry.get("as_of") or "")[:4]
     return ", ".join(part for part in (host, year) if part)

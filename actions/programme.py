@@ -166,18 +166,36 @@ class ProgrammeAnswers:
             return ProgrammeReply(self.enablers(), more="programme:enablers")
         if intent == "programme_projects":
             return ProgrammeReply(self.projects_summary())
-        section = SUMMARY_SECTIONS.get(intent)
-        passages = self.section_passages(section) if section else []
-        if intent == "programme_overview" or not passages:
-            return ProgrammeReply(self.overview(), more="programme:section:strategy")
-        first = passages[0]
-        return ProgrammeReply(self.passage_text(first, range(len(first[self.language]))),
-                              more=f"programme:section:{first['section']}")
+        composed = {
+            "programme_governance": (self.governance, "governance"),
+            "programme_participation": (self.participation, "preparation"),
+            "programme_legislation": (self.legislation, "state_and_eu"),
+        }
+        compose, section = composed.get(intent, (self.overview, "strategy"))
+        return ProgrammeReply(compose(), more=f"programme:section:{section}")
+
+    def governance(self) -> str:
+        g = self.data["governance"]
+        return " ".join([first_sentence(self.text(g["lead"])),
+                         first_sentence(self.text(g["steering_group"])),
+                         self.text(g["meetings_note"]), self.text(g["decision"])])
+
+    def participation(self) -> str:
+        p = self.data["participation"]
+        purpose = self.text(p["purpose"]).split(". ")
+        when = purpose[1] if len(purpose) > 1 else purpose[0]
+        return " ".join([when.rstrip(".") + ":", "; ".join(
+            self.text(part["text"]).rstrip(".") for part in p["parts"]) + "."])
+
+    def legislation(self) -> str:
+        names = ", ".join(self.text(law["name"]) for law in self.data["legislation"])
+        return f"{self.phrase('legislation_intro')} {names}."
 
     # --- the prose --------------------------------------------------------------------
 
     def passages(self) -> List[Passage]:
-        return all_passages(self.turn.kb.load("programme_passages"))
+        """Every passage, with its section's title in this language."""
+        return passage_index(self.turn.kb.load("programme_passages"), self.language).items()
 
     def section_passages(self, section_id: str) -> List[Passage]:
         return [p for p in self.passages() if p["section"] == section_id]
@@ -225,14 +243,6 @@ class ProgrammeAnswers:
 
     def _by_id(self, section: str, item_id: str) -> Dict[str, Any]:
         return next(item for item in self.data[section] if item["id"] == item_id)
-
-
-# The section whose first passage answers a general question on a topic.
-SUMMARY_SECTIONS = {
-    "programme_governance": "governance",
-    "programme_participation": "preparation",
-    "programme_legislation": "state_and_eu",
-}
 
 
 def answer_programme_question(answers: ProgrammeAnswers, intent: str, text: str) -> ProgrammeReply:

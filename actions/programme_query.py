@@ -34,6 +34,8 @@ _HOW_MANY = ("kuinka monta", "montako", "kuinka paljon", "lukumäär", "hur mån
 _USE_CASE_WORDS = ("käyttötapau", "hanke", "hankkei", "projekt", "toimenpit", "use case",
                    "användningsfall", "initiative")
 MIN_KEYWORD_LENGTH = 3
+# Shorter keywords match whole words only; longer ones also begin longer words.
+MIN_PREFIX_LENGTH = 4
 # Words of a keyword at least this long may be misspelt (one slip in about six letters).
 MIN_FUZZY_LENGTH = 6
 FUZZY_RATIO = 0.84
@@ -78,6 +80,8 @@ def mentions(text: str, keyword: str) -> bool:
     key = _normalised_keyword(keyword)
     if not key:
         return False
+    if len(key) < MIN_PREFIX_LENGTH:  # "sää" must not match "saako"
+        return f" {key} " in text
     if " " + key in text:
         return True
     key_words = key.split()

@@ -17,6 +17,7 @@ from actions.turn import LocalizedAction, Turn
 
 FACTS_SHOWN = 3
 FOCUSED_FACTS_SHOWN = 2
+MIN_COMPOUND_STEM = 5
 # Words (folded, prefixes) that ask about one aspect of a service, in fi, sv and en.
 ASPECT_WORDS: Dict[str, tuple[str, ...]] = {
     "hours": ("aukio", "auki", "avoinna", "aukea", "sulkeut", "kiinni", "oppet", "oppnar",
@@ -26,9 +27,9 @@ ASPECT_WORDS: Dict[str, tuple[str, ...]] = {
     "phone": ("puhelin", "numero", "soita", "soitta", "telefon", "nummer", "ring", "phone",
               "number", "call"),
     "email": ("sahkoposti", "email", "e-mail", "e-post", "meili", "mail"),
-    "fee": ("maksu", "maksaa", "hinta", "hinnat", "kustann", "euro", "ilmai", "avgift",
-            "kostar", "kostnad", "pris", "gratis", "fee", "price", "cost", "pay", "charge",
-            "free"),
+    "fee": ("maksu", "maksaa", "hinta", "hinnat", "kustann", "euro", "ilmai", "paljon",
+            "avgift", "kostar", "kostnad", "pris", "gratis", "mycket", "fee", "price", "cost",
+            "pay", "charge", "free", "much"),
     "deadline": ("milloin", "mennessa", "maaraaika", "viimeistaan", "hakuaika", "nar ",
                  "senast", "tidsfrist", "ansokningstid", "deadline", "when", "latest"),
 }
@@ -45,7 +46,9 @@ def asked_aspects(question: str) -> set[str]:
     folded = " " + " ".join(fold(w) for w in words(question)) + " "
     found = set()
     for aspect, stems in ASPECT_WORDS.items():
-        if any(f" {stem}" in folded for stem in stems):
+        # Long stems also end compounds ("pysäköintivirhemaksu"); short ones begin words.
+        if any((stem if len(stem) >= MIN_COMPOUND_STEM else f" {stem}") in folded
+               for stem in stems):
             found.add(aspect)
     return found
 

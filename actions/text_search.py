@@ -18,7 +18,7 @@ from typing import Dict, Generic, Iterable, List, Sequence, Tuple, TypeVar
 
 import snowballstemmer
 
-_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _STEMMER_NAMES = {"fi": "finnish", "sv": "swedish", "en": "english"}
 # Stems are cut to this many letters: Finnish consonant gradation ("päiväkoti" ->
 # "päiväkod-"/"päiväkot-") and Swedish compounds' endings still meet; English needs no cut.

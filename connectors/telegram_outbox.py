@@ -70,6 +70,14 @@ def _cut(text: str, limit: int) -> int:
     return at + 1 if at >= fits // 2 else fits
 
 
+_MARKDOWN_LINK = re.compile(r"\[([^\]\n]{1,300})\]\((https?://[^\s()<>]+)\)")
+
+
+def plain_links(text: str) -> str:
+    """"[Label](https://x)" as "Label: https://x" (Telegram gets plain text; it links URLs)."""
+    return _MARKDOWN_LINK.sub(lambda m: f"{m.group(1)}: {m.group(2)}", text)
+
+
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> List[str]:
     """Parts of at most `limit`, cut at paragraph, sentence or word boundaries."""
     parts: List[str] = []
@@ -114,7 +122,7 @@ class OutboxSender:
     def text_of(self, job: store.OutboxJob) -> str:
         if job.notice:
             return line(job.notice, job.language, **self.notice_values)
-        return job.text
+        return plain_links(job.text)
 
     async def run(self) -> None:
         while not self.stopping.is_set():
