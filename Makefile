@@ -8,6 +8,7 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/porvoo.tar.gz
 TRAINING_INPUTS := config.yml domain.yml bot/screening.py bot/languages.py bot/classifier.py \
+	bot/other_bodies.py \
 	$(shell find data/nlu data/rules -name '*.yml' 2>/dev/null)
 
 export PYTHONPATH := $(CURDIR)

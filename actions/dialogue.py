@@ -68,10 +68,11 @@ def other_body_for(bodies: Dict[str, Dict[str, Any]], text: str) -> Optional[Dic
     best: Optional[Dict[str, Any]] = None
     best_length = 0
     for body in bodies.values():
-        for keywords in (body.get("keywords") or {}).values():
-            for keyword in keywords or []:
-                if len(keyword) > best_length and mentions(normalised, keyword):
-                    best, best_length = body, len(keyword)
+        words = [*(body.get("names") or []),
+                 *(k for keywords in (body.get("keywords") or {}).values() for k in keywords)]
+        for word in words:
+            if len(word) > best_length and mentions(normalised, word):
+                best, best_length = body, len(word)
     return best
 
 

@@ -97,7 +97,10 @@ class Classifier:
         language = str(guess.get("code") or DEFAULT_LANGUAGE)
         if name in SCREENED_INTENTS:
             return Classification(text, language, "out_of_scope", 1.0, name)
-        topic, confidence = self._best_topic(parse)
+        if name in self._topics:
+            topic, confidence = name, float(intent.get("confidence") or 0.0)
+        else:
+            topic, confidence = self._best_topic(parse)
         return Classification(text, language, topic, round(confidence, 4), name)
 
     def _best_topic(self, parse: Dict[str, Any]) -> tuple[str, float]:

@@ -18,6 +18,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import rasa_speedups
 from bot.languages import detect_language
+from bot.other_bodies import names_another_body
 
 rasa_speedups.install()
 
@@ -25,6 +26,9 @@ rasa_speedups.install()
 MAX_MESSAGE_CHARS = 2000
 
 LANGUAGE_KEY = "language"
+# Topics whose matters another body also handles: income support is Kela's (basic) and the
+# wellbeing county's (supplementary), so naming Kela does not move them out of scope.
+SHARED_WITH_OTHER_BODIES = {"social_services"}
 _HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
 
 
@@ -79,13 +83,20 @@ class LanguageDetector(_UntrainedComponent):
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
 class InputScreen(_UntrainedComponent):
-    """Replaces the intent of empty, emoji-only or over-long messages."""
+    """Replaces the intent of empty, emoji-only or over-long messages, and of messages
+    that name another public body (out of the city's scope, whatever else they say)."""
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            intent = None if _is_payload(text) else screen(text)
+            if _is_payload(text):
+                continue
+            intent = screen(text)
             if intent:
                 message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+            elif names_another_body(text) and (
+                    (message.get(INTENT) or {}).get("name") not in SHARED_WITH_OTHER_BODIES):
+                message.set(INTENT, {"name": "out_of_scope", "confidence": 1.0},
+                            add_to_output=True)
         return messages

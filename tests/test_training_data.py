@@ -54,14 +54,37 @@ def test_every_topic_has_held_out_examples_in_every_language() -> None:
             assert counts.get(topic, 0) >= MIN_HELDOUT_EXAMPLES, f"{lang}/{topic}"
 
 
+HARD_KINDS = ("typos", "no_diacritics", "colloquial", "long_question_last", "indirect",
+              "code_mixed", "oos_near_miss")
+MIN_HARD_EXAMPLES_PER_KIND = 15
+
+
+def hard_examples(lang: str) -> Dict[str, List[List[str]]]:
+    data = yaml.safe_load((ROOT / f"tests/nlu/hard/{lang}.yml").read_text(encoding="utf-8"))
+    assert data["language"] == lang
+    return {kind: data.get(kind) or [] for kind in HARD_KINDS}
+
+
 def test_held_out_examples_are_never_training_examples() -> None:
     training: Set[str] = {normalised(t) for texts in
                           examples(sorted((ROOT / "data/nlu").glob("*/*.yml"))).values()
                           for t in texts}
     heldout = [t for texts in examples(sorted((ROOT / "tests/nlu/heldout").glob("*.yml"))).values()
                for t in texts]
+    heldout += [text for lang in LANGUAGES for rows in hard_examples(lang).values()
+                for _intent, text in rows]
     leaked = [t for t in heldout if normalised(t) in training]
     assert not leaked, leaked[:10]
+
+
+def test_the_hard_set_has_every_kind_in_every_language() -> None:
+    topics = set(catalogue_topics())
+    for lang in LANGUAGES:
+        for kind, rows in hard_examples(lang).items():
+            assert len(rows) >= MIN_HARD_EXAMPLES_PER_KIND, f"{lang}/{kind}: {len(rows)}"
+            assert all(intent in topics for intent, _text in rows), f"{lang}/{kind}"
+            if kind == "oos_near_miss":
+                assert {intent for intent, _ in rows} == {"out_of_scope"}, lang
 
 
 def test_no_text_is_labelled_with_two_intents() -> None:
