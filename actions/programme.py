@@ -25,9 +25,13 @@ from actions.programme_query import (
 from actions.text_search import SearchIndex, best_sentences, stem, terms, words
 from actions.turn import LocalizedAction, Turn
 
+# Intents whose questions naming a use case are about its row; under the other programme
+# topics a named use case may be an example in the prose.
+ROW_INTENTS = {"programme_projects", "programme_themes", "programme_overview"}
+DETAILED_TERMS = 3            # a question this detailed is searched in the prose first
 LISTED_USE_CASES = 4          # in a short answer; "tell me more" lists them all
 MAX_NAME_CHARS = 80           # longer use-case names are cut at a word in short lists
-TOPIC_BOOST = 1.5             # passages of the understood topic rank higher
+OTHER_TOPIC_FACTOR = 1.6      # passages of other topics need this much more score
 MIN_PASSAGE_SCORE = 2.5       # below this, no passage answers the question
 # Words that only say the question is about the programme (never evidence for a passage).
 GENERIC_WORDS = frozenset("""
@@ -206,13 +210,15 @@ class ProgrammeAnswers:
         specific = " ".join(w for w in words(question) if stem(w, self.language) not in generic)
         best: Optional[Tuple[Passage, float]] = None
         needed = min_matched_terms(len(set(terms(specific, self.language))))
-        for hit in index.search(specific, limit=8):
+        for hit in index.search(specific, limit=12):
             if hit.matched < needed:
                 continue
-            score = hit.score * (TOPIC_BOOST if hit.item["topic"] == intent else 1.0)
-            if best is None or score > best[1]:
+            # Passages of the understood topic need less evidence than the others.
+            own_topic = hit.item["topic"] == intent
+            score = hit.score / (1.0 if own_topic else OTHER_TOPIC_FACTOR)
+            if score >= MIN_PASSAGE_SCORE and (best is None or score > best[1]):
                 best = (hit.item, score)
-        return best if best and best[1] >= MIN_PASSAGE_SCORE else None
+        return best
 
     def passage_answer(self, passage: Passage, question: str) -> ProgrammeReply:
         sentences = passage[self.language]
@@ -247,22 +253,32 @@ class ProgrammeAnswers:
 
 def answer_programme_question(answers: ProgrammeAnswers, intent: str, text: str) -> ProgrammeReply:
     """The answer to `text`, understood as `intent` (one of the programme_* topics)."""
-    query = parse_query(text, answers.data)
-    about_rows = intent == "programme_projects" or query.asks_about_use_cases
-    if query.use_case_ids or query.years or query.every_year or (
+    language = answers.language
+    query = parse_query(text, answers.data, language)
+    about_rows = (intent == "programme_projects" or query.asks_about_use_cases) and not (
+        query.other_years)  # "in 2019" is before the programme: a question about its prose
+    if (query.use_case_ids and intent in ROW_INTENTS) or (
             about_rows and (query.how_many or query.has_filters)):
         return answers.table_answer(query)
+    enablers = best_matches(normalise(text), answers.data["enablers"], language)
+    if intent == "programme_enablers" and len(enablers) == 1 and asks_who(text):
+        return ProgrammeReply(answers.enabler(enablers[0]),
+                              more=f"programme:enabler:{enablers[0]}")
+    detailed = len(set(terms(text, language)) - generic_terms(language)) >= DETAILED_TERMS
+    found = answers.search(text, intent) if detailed else None
+    if found is not None:
+        return answers.passage_answer(found[0], text)
     if intent == "programme_themes" and len(query.theme_ids) == 1:
         theme_id = next(iter(query.theme_ids))
         return ProgrammeReply(answers.theme(theme_id), more="programme:themes")
-    if intent == "programme_enablers":
-        matched = best_matches(normalise(text), answers.data["enablers"])
-        if len(matched) == 1:
-            return ProgrammeReply(answers.enabler(matched[0]),
-                                  more=f"programme:enabler:{matched[0]}")
-    if not is_specific(text, answers.language):
+    if intent == "programme_enablers" and len(enablers) == 1:
+        return ProgrammeReply(answers.enabler(enablers[0]),
+                              more=f"programme:enabler:{enablers[0]}")
+    if query.use_case_ids:
+        return answers.table_answer(query)
+    if not is_specific(text, language):
         return answers.summary(intent)
-    found = answers.search(text, intent)
+    found = found or answers.search(text, intent)
     if found is None:
         return ProgrammeReply(answers.summary(intent).text, understood=False)
     return answers.passage_answer(found[0], text)
@@ -273,9 +289,19 @@ def generic_terms(language: str) -> frozenset[str]:
     return frozenset(t for w in GENERIC_WORDS for t in terms(w, language))
 
 
+_WHO = ("vastaa", "vastuu", "vastuussa", "ansvar", "responsible", "in charge", "who leads")
+
+
+def asks_who(text: str) -> bool:
+    """Whether a question asks who is responsible."""
+    return any(word in normalise(text) for word in map(normalise, _WHO))
+
+
 def min_matched_terms(query_terms: int) -> int:
     """How many of a question's content words a passage must contain to answer it."""
-    return min(query_terms, max(2, math.ceil(query_terms * 0.4)))
+    if query_terms <= 2:
+        return 1
+    return max(2, math.ceil(query_terms * 0.4))
 
 
 def is_specific(text: str, language: str) -> bool:

@@ -31,9 +31,10 @@ _EVERY_YEAR = ("joka vuosi", "jokaisena vuonna", "joka vuonna", "kaikkina vuosin
                "whole period")
 _HOW_MANY = ("kuinka monta", "montako", "kuinka paljon", "lukumäär", "hur många", "antal",
              "how many", "number of", "count")
-_USE_CASE_WORDS = ("käyttötapau", "hanke", "hankkei", "projekt", "toimenpit", "use case",
-                   "användningsfall", "initiative")
+_USE_CASE_WORDS = ("käyttötapau", "use case", "användningsfall")
+_ONLY = ("ainoastaan", "pelkästään", "vain", "enbart", "endast", "bara", "only")
 MIN_KEYWORD_LENGTH = 3
+MIN_FOREIGN_KEYWORD_LENGTH = 8
 # Shorter keywords match whole words only; longer ones also begin longer words.
 MIN_PREFIX_LENGTH = 4
 # Words of a keyword at least this long may be misspelt (one slip in about six letters).
@@ -52,6 +53,8 @@ class ProgrammeQuery:
     primary_user: Optional[str] = None
     state_funding_only: bool = False
     every_year: bool = False
+    only_years: bool = False          # "only in 2023": no other year
+    other_years: bool = False         # a year outside 2020-2023 is named
     how_many: bool = False
     asks_about_use_cases: bool = False
 
@@ -108,40 +111,51 @@ def _contains_any(text: str, stems: Iterable[str]) -> bool:
     return any(fold(stem) in text for stem in stems)
 
 
-def _keywords(entry: Dict[str, Any]) -> List[str]:
+def _keywords(entry: Dict[str, Any], language: Optional[str] = None) -> List[str]:
+    """The entry's keywords in `language`, and the long ones of the other languages (names
+    such as "kompassi" are shared; short stems are not: Swedish "respons" is no English
+    "responsible")."""
     words: List[str] = []
-    for language_words in (entry.get("keywords") or {}).values():
-        words.extend(_normalised_keyword(w) for w in language_words or [])
-    return [w for w in words if len(w) >= MIN_KEYWORD_LENGTH]
+    for keyword_language, language_words in (entry.get("keywords") or {}).items():
+        own = language is None or keyword_language == language
+        words.extend(k for k in map(_normalised_keyword, language_words or [])
+                     if own or len(k) >= MIN_FOREIGN_KEYWORD_LENGTH)
+    return list(dict.fromkeys(w for w in words if len(w) >= MIN_KEYWORD_LENGTH))
 
 
-def best_matches(text: str, entries: List[Dict[str, Any]]) -> List[str]:
-    """Ids of the entries whose keywords match `text` best (longest keyword wins)."""
+def best_matches(text: str, entries: List[Dict[str, Any]],
+                 language: Optional[str] = None) -> List[str]:
+    """Ids of the entries whose keywords match `text` best (most matched letters win)."""
     scores: Dict[str, int] = {}
     for entry in entries:
-        lengths = [len(k) for k in _keywords(entry) if mentions(text, k)]
+        lengths = [len(k) for k in _keywords(entry, language) if mentions(text, k)]
         if lengths:
-            scores[entry["id"]] = max(lengths)
+            scores[entry["id"]] = sum(lengths)
     if not scores:
         return []
     top = max(scores.values())
     return [entry_id for entry_id, score in scores.items() if score == top]
 
 
-def all_matches(text: str, entries: List[Dict[str, Any]]) -> Set[str]:
-    return {e["id"] for e in entries if any(mentions(text, k) for k in _keywords(e))}
+def all_matches(text: str, entries: List[Dict[str, Any]],
+                language: Optional[str] = None) -> Set[str]:
+    return {e["id"] for e in entries
+            if any(mentions(text, k) for k in _keywords(e, language))}
 
 
-def parse_query(text: str, programme: Dict[str, Any]) -> ProgrammeQuery:
+def parse_query(text: str, programme: Dict[str, Any],
+                language: Optional[str] = None) -> ProgrammeQuery:
     """Read the use case, years, theme, unit, user group and funding asked about."""
     normalised = normalise(text)
     query = ProgrammeQuery(
-        use_case_ids=best_matches(normalised, programme["use_cases"]),
+        use_case_ids=best_matches(normalised, programme["use_cases"], language),
         years={int(y) for y in _YEAR.findall(text) if int(y) in PROGRAMME_YEARS},
-        theme_ids=all_matches(normalised, programme["themes"]),
-        unit_ids=all_matches(normalised, programme["units"]),
+        other_years=any(int(y) not in PROGRAMME_YEARS for y in _YEAR.findall(text)),
+        theme_ids=all_matches(normalised, programme["themes"], language),
+        unit_ids=all_matches(normalised, programme["units"], language),
         state_funding_only=_contains_any(normalised, _FUNDING_STEMS),
         every_year=_contains_any(normalised, map(normalise, _EVERY_YEAR)),
+        only_years=_contains_any(normalised, map(normalise, _ONLY)),
         how_many=_contains_any(normalised, map(normalise, _HOW_MANY)),
         asks_about_use_cases=_contains_any(normalised, _USE_CASE_WORDS),
     )
@@ -160,6 +174,7 @@ def filter_use_cases(query: ProgrammeQuery, use_cases: List[UseCase]) -> List[Us
     return [
         case for case in use_cases
         if (not query.years or query.years & set(case["years"]))
+        and (not query.years or not query.only_years or set(case["years"]) <= query.years)
         and (not query.theme_ids or case["theme"] in query.theme_ids)
         and (not query.unit_ids or query.unit_ids & set(case["responsible"]))
         and (not query.primary_user or case.get("primary_user") == query.primary_user)

@@ -8,11 +8,12 @@ open?") gets just the facts about that thing. "Tell me more" gives all of it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from actions.knowledge import KnowledgeBase, pick
-from actions.text_search import fold, overlap, words
+from actions.text_search import fold, overlap
 from actions.turn import LocalizedAction, Turn
 
 FACTS_SHOWN = 3
@@ -26,13 +27,18 @@ ASPECT_WORDS: Dict[str, tuple[str, ...]] = {
                 "belag", "address", "where", "located", "location"),
     "phone": ("puhelin", "numero", "soita", "soitta", "telefon", "nummer", "ring", "phone",
               "number", "call"),
-    "email": ("sahkoposti", "email", "e-mail", "e-post", "meili", "mail"),
-    "fee": ("maksu", "maksaa", "hinta", "hinnat", "kustann", "euro", "ilmai", "paljon",
-            "avgift", "kostar", "kostnad", "pris", "gratis", "mycket", "fee", "price", "cost",
-            "pay", "charge", "free", "much"),
-    "deadline": ("milloin", "mennessa", "maaraaika", "viimeistaan", "hakuaika", "nar ",
-                 "senast", "tidsfrist", "ansokningstid", "deadline", "when", "latest"),
+    "email": ("sahkoposti", "email", "e-mail", "e-post", "epost", "meili", "mail"),
+    "fee": ("maksu", "maksaa", "hinta", "hinnat", "kustann", "euro", "ilmai", "paljonko",
+            "avgift", "kostar", "kostnad", "pris", "gratis", "fee", "price", "cost", "pay",
+            "charge", "free"),
+    "deadline": ("milloin", "mennessa", "maaraaika", "viimeistaan", "hakuaika", "etukateen",
+                 "kauanko", "kuinka kauan", "kesto", "nar ", "senast", "tidsfrist",
+                 "ansokningstid", "i forvag", "hur lange", "deadline", "when", "latest",
+                 "in advance", "how long"),
 }
+
+
+_ASPECT_TEXT = re.compile(r"[^\w-]+")
 
 
 @dataclass
@@ -43,7 +49,7 @@ class ServiceAnswer:
 
 def asked_aspects(question: str) -> set[str]:
     """The aspects (hours, address, ...) a question asks about."""
-    folded = " " + " ".join(fold(w) for w in words(question)) + " "
+    folded = " " + " ".join(_ASPECT_TEXT.sub(" ", fold(question)).split()) + " "
     found = set()
     for aspect, stems in ASPECT_WORDS.items():
         # Long stems also end compounds ("pysäköintivirhemaksu"); short ones begin words.

@@ -23,13 +23,14 @@ _STEMMER_NAMES = {"fi": "finnish", "sv": "swedish", "en": "english"}
 # Stems are cut to this many letters: Finnish consonant gradation ("päiväkoti" ->
 # "päiväkod-"/"päiväkot-") and Swedish compounds' endings still meet; English needs no cut.
 _STEM_LENGTH = {"fi": 6, "sv": 6, "en": 40}
+COMPOUND_LENGTH = 10
 # Words that say nothing about what is asked (question words, the city's name, fillers).
 STOP_WORDS = frozenset("""
 mikä mitä missä mistä mihin milloin miten miksi kuka ketkä kenen kuinka paljonko onko voiko
 voinko saako pitääkö ja tai on ei en et se ne ja kun jos että kanssa myös vielä vain nyt hei
 porvoo porvoon porvoossa porvoosta kaupunki kaupungin kaupungilla mä mun sä sun mulla onks
 vad var vem vilka hur när varför vart kan jag du det den de en ett och eller är inte om att
-med också bara nu hej borgå borgås stad staden stadens har finns får ska skall
+med också bara nu hej borgå borgås stad staden stadens stads har finns får ska skall
 what where who which when how why is are the a an and or of to in on for do does can i you
 my me it this that there with be please hello hi porvoo city city's
 """.split())
@@ -53,13 +54,32 @@ def _stemmer(language: str) -> snowballstemmer.Stemmer:
 
 
 @lru_cache(maxsize=65536)
+def full_stem(word: str, language: str) -> str:
+    return fold(_stemmer(language).stemWord(word))
+
+
 def stem(word: str, language: str) -> str:
-    return fold(_stemmer(language).stemWord(word))[:_STEM_LENGTH.get(language, 40)]
+    """The stem a word is searched by (cut in Finnish and Swedish)."""
+    return full_stem(word, language)[:_STEM_LENGTH.get(language, 40)]
 
 
 def terms(text: str, language: str) -> List[str]:
-    """The folded stems of the content words of `text`."""
-    return [stem(w, language) for w in words(text) if w not in STOP_WORDS and len(w) > 1]
+    """The folded stems of the content words of `text`.
+
+    A compound (a Finnish or Swedish stem over ten letters) gives its six- and ten-letter
+    cuts, so that "kaupunginvaltuustossa" meets "kaupunginvaltuusto" better than
+    "kaupunginhallitus" while its endings still do not matter.
+    """
+    found = []
+    short = _STEM_LENGTH.get(language, 40)
+    for word in words(text):
+        if word in STOP_WORDS or len(word) < 2:
+            continue
+        whole = full_stem(word, language)
+        found.append(whole[:short])
+        if len(whole) > COMPOUND_LENGTH and short < COMPOUND_LENGTH:
+            found.append(whole[:COMPOUND_LENGTH])
+    return found
 
 
 @dataclass

@@ -33,6 +33,9 @@ def wait_until_ready(url: str, process: subprocess.Popen) -> bool:
 
 def main() -> int:
     settings = get_settings()
+    # The Procfile's development mail server keeps mail in var/mail (Maildir makes only
+    # the last folder), also when the database lives elsewhere.
+    (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     migrate(settings.database_url)
     # Rasa and its action server stay on their standard ports (endpoints.yml).
     # honcho gives each process its own $PORT, so the service desk reads SERVICEDESK_PORT.
