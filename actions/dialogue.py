@@ -70,7 +70,7 @@ def other_body_for(bodies: Dict[str, Dict[str, Any]], text: str) -> Optional[Dic
     for body in bodies.values():
         words = [*(body.get("names") or []),
                  *(k for keywords in (body.get("keywords") or {}).values() for k in keywords)]
-        for word in words:
+        for word in (w.rstrip("*") for w in words):
             if len(word) > best_length and mentions(normalised, word):
                 best, best_length = body, len(word)
     return best

@@ -29,7 +29,10 @@ def _pattern(path: Path) -> Optional[re.Pattern[str]]:
                    key=len, reverse=True)
     if not names:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+    # "kansalaisuu*" is a stem: any ending; other names are whole words.
+    alternatives = [re.escape(n[:-1]) + r"\w*" if n.endswith("*") else re.escape(n)
+                    for n in names]
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
 
 
 def names_another_body(text: str, path: Path = BODIES_FILE) -> bool:
