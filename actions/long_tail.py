@@ -15,6 +15,9 @@ from actions.text_search import SearchIndex, terms
 from actions.turn import Turn
 
 MIN_SCORE = 6.0
+# A use-case name found in a message the classifier was unsure of must be this long
+# ("sähköinen allekirjoitus"), so that a stray short keyword does not answer.
+MIN_USE_CASE_LETTERS = 12
 MIN_MATCHED_TERMS = 2
 
 Target = Tuple[str, str]  # ("service", topic) or ("passage", passage id)
@@ -44,9 +47,30 @@ def _service_text(kb: KnowledgeBase, topic: str, entry: Dict[str, Any], language
     return " ".join(parts)
 
 
+def answer_from_programme_rows(turn: Turn) -> bool:
+    """A question that names a use case of the digital programme, or counts its use cases
+    by theme, year, unit or user, is answered from the rows whatever the classifier said."""
+    from actions.programme import ProgrammeAnswers
+    from actions.programme_query import parse_query
+
+    answers = ProgrammeAnswers(turn)
+    query = parse_query(turn.text, answers.data, turn.language)
+    named = bool(query.use_case_ids) and query.matched_letters >= MIN_USE_CASE_LETTERS
+    counted = query.asks_about_use_cases and (query.how_many or query.has_filters)
+    if not (named or counted):
+        return False
+    reply = answers.table_answer(query)
+    turn.answered_topic = turn.last_topic = "programme_projects"
+    turn.more = reply.more
+    turn.say(reply.text, [turn.button("button_more", "/more")] if reply.more else [])
+    return True
+
+
 def answer_from_search(turn: Turn) -> bool:
     """Answers from the best knowledge text when it is good enough; True when it did."""
     question = turn.text
+    if answer_from_programme_rows(turn):
+        return True
     if len(set(terms(question, turn.language))) < MIN_MATCHED_TERMS:
         return False
     hits = knowledge_index(turn.kb, turn.language).search(question, limit=1)

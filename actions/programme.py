@@ -345,8 +345,8 @@ def query_from_key(key: str) -> ProgrammeQuery:
 
 def all_passages(data: Dict[str, Any]) -> List[Passage]:
     """Every passage with its section's id, topic and title."""
-    return [{**passage, "section": section["id"], "topic": section["topic"],
-             "title_all": section["title"]}
+    return [{**passage, "section": section["id"],
+             "topic": passage.get("topic") or section["topic"], "title_all": section["title"]}
             for section in data["sections"] for passage in section["passages"]]
 
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import Any, Dict, Iterable, List, Optional, Set
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from actions.text_search import fold
 
@@ -47,6 +47,7 @@ class ProgrammeQuery:
     """What a question about the programme's use cases asks for."""
 
     use_case_ids: List[str] = field(default_factory=list)
+    matched_letters: int = 0          # how much of the text the best use case's keywords cover
     years: Set[int] = field(default_factory=set)
     theme_ids: Set[str] = field(default_factory=set)
     unit_ids: Set[str] = field(default_factory=set)
@@ -126,15 +127,20 @@ def _keywords(entry: Dict[str, Any], language: Optional[str] = None) -> List[str
 def best_matches(text: str, entries: List[Dict[str, Any]],
                  language: Optional[str] = None) -> List[str]:
     """Ids of the entries whose keywords match `text` best (most matched letters win)."""
+    return _best(text, entries, language)[0]
+
+
+def _best(text: str, entries: List[Dict[str, Any]],
+          language: Optional[str]) -> Tuple[List[str], int]:
     scores: Dict[str, int] = {}
     for entry in entries:
         lengths = [len(k) for k in _keywords(entry, language) if mentions(text, k)]
         if lengths:
             scores[entry["id"]] = sum(lengths)
     if not scores:
-        return []
+        return [], 0
     top = max(scores.values())
-    return [entry_id for entry_id, score in scores.items() if score == top]
+    return [entry_id for entry_id, score in scores.items() if score == top], top
 
 
 def all_matches(text: str, entries: List[Dict[str, Any]],
@@ -147,8 +153,10 @@ def parse_query(text: str, programme: Dict[str, Any],
                 language: Optional[str] = None) -> ProgrammeQuery:
     """Read the use case, years, theme, unit, user group and funding asked about."""
     normalised = normalise(text)
+    use_case_ids, letters = _best(normalised, programme["use_cases"], language)
     query = ProgrammeQuery(
-        use_case_ids=best_matches(normalised, programme["use_cases"], language),
+        use_case_ids=use_case_ids,
+        matched_letters=letters,
         years={int(y) for y in _YEAR.findall(text) if int(y) in PROGRAMME_YEARS},
         other_years=any(int(y) not in PROGRAMME_YEARS for y in _YEAR.findall(text)),
         theme_ids=all_matches(normalised, programme["themes"], language),
