@@ -12,7 +12,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
-from actions.text_search import fold
+from actions.text_search import fold, overlap, terms
 
 PROGRAMME_YEARS = (2020, 2021, 2022, 2023)
 _YEAR = re.compile(r"\b(20[12]\d)\b")
@@ -35,6 +35,8 @@ _USE_CASE_WORDS = ("käyttötapau", "use case", "användningsfall")
 _ONLY = ("ainoastaan", "pelkästään", "vain", "enbart", "endast", "bara", "only")
 MIN_KEYWORD_LENGTH = 3
 MIN_FOREIGN_KEYWORD_LENGTH = 8
+MIN_NAME_WORDS = 3        # a question sharing this many words with a use-case name names it
+NAME_COVERAGE_LETTERS = 40  # a question holding a whole name weighs as a 40-letter keyword
 # Shorter keywords match whole words only; longer ones also begin longer words.
 MIN_PREFIX_LENGTH = 4
 # Words of a keyword at least this long may be misspelt (one slip in about six letters).
@@ -135,12 +137,25 @@ def _best(text: str, entries: List[Dict[str, Any]],
     scores: Dict[str, int] = {}
     for entry in entries:
         lengths = [len(k) for k in _keywords(entry, language) if mentions(text, k)]
-        if lengths:
-            scores[entry["id"]] = sum(lengths)
+        shared, name_terms = _name_overlap(text, entry, language)
+        if lengths or shared >= MIN_NAME_WORDS:
+            # How much of the entry's own name the question holds tells apart two entries
+            # that share keywords ("sähköinen ajanvaraus ... työterveyteen").
+            scores[entry["id"]] = max(lengths, default=0) + round(
+                NAME_COVERAGE_LETTERS * shared / max(name_terms, 1))
     if not scores:
         return [], 0
     top = max(scores.values())
     return [entry_id for entry_id, score in scores.items() if score == top], top
+
+
+def _name_overlap(text: str, entry: Dict[str, Any],
+                  language: Optional[str]) -> Tuple[int, int]:
+    """(name words the text has, words in the name), in `language`."""
+    name = (entry.get("name") or {}).get(language or "")
+    if not (name and language):
+        return 0, 0
+    return overlap(text, name, language), len(set(terms(name, language)))
 
 
 def all_matches(text: str, entries: List[Dict[str, Any]],

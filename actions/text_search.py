@@ -24,6 +24,7 @@ _STEMMER_NAMES = {"fi": "finnish", "sv": "swedish", "en": "english"}
 # "päiväkod-"/"päiväkot-") and Swedish compounds' endings still meet; English needs no cut.
 _STEM_LENGTH = {"fi": 6, "sv": 6, "en": 40}
 COMPOUND_LENGTH = 10
+MIN_COMPOUND_PART = 5
 # Words that say nothing about what is asked (question words, the city's name, fillers).
 STOP_WORDS = frozenset("""
 mikä mitä missä mistä mihin milloin miten miksi kuka ketkä kenen kuinka paljonko onko voiko
@@ -147,9 +148,13 @@ class SearchIndex(Generic[T]):
 
 
 def overlap(query: str, text: str, language: str) -> int:
-    """How many distinct content stems of `query` occur in `text`."""
+    """How many distinct content stems of `text` the query has, also inside its compounds
+    ("stadsfullmäktige" holds "fullmäktiges"' stem "fullma")."""
     wanted = set(terms(query, language))
-    return len(wanted & set(terms(text, language)))
+    long_words = [fold(w) for w in words(query) if len(w) > COMPOUND_LENGTH]
+    return sum(1 for term in set(terms(text, language))
+               if term in wanted or (len(term) >= MIN_COMPOUND_PART
+                                     and any(term in w for w in long_words)))
 
 
 def best_sentences(query: str, sentences: Sequence[str], language: str,

@@ -33,7 +33,8 @@ def localized_entries(node: Any, where: str = "") -> Iterator[Tuple[str, dict]]:
 
 TEXT_FILES = [KNOWLEDGE / name for name in (
     "services.yml", "facts.yml", "dialogue.yml", "topic_titles.yml", "programme.yml",
-    "programme_phrases.yml", "programme_passages.yml", "other_bodies.yml")] + [ROOT / "servicedesk" / "texts.yml"]
+    "programme_phrases.yml", "programme_passages.yml", "other_bodies.yml")] + [
+    ROOT / "servicedesk" / "texts.yml"]
 
 
 @pytest.mark.parametrize("path", TEXT_FILES, ids=lambda p: p.name)
