@@ -98,3 +98,28 @@ def test_other_public_bodies_have_an_address_and_keywords_in_each_language() -> 
             url = body["url"][language] if isinstance(body["url"], dict) else body["url"]
             assert url.startswith("https://"), body_id
             assert len(body["keywords"][language]) >= 5, (body_id, language)
+
+
+def test_the_answer_evaluation_asks_enough_questions_in_every_language() -> None:
+    from bot.answer_evaluation import load_questions
+
+    questions = load_questions(ROOT / "tests" / "answers")
+    per_set = {name: [q for q in questions if q.set_name == name]
+               for name in ("programme", "city_services")}
+    assert len(per_set["programme"]) >= 60 and len(per_set["city_services"]) >= 30
+    for group in per_set.values():
+        assert {q.language for q in group} == set(LANGUAGES)
+        assert all(q.text.strip() and q.expect.strip() for q in group)
+
+
+def test_every_city_question_asks_for_a_fact_the_knowledge_has() -> None:
+    """A right answer is possible: the expected text is a sourced fact's value."""
+    from bot.answer_evaluation import load_questions
+
+    def values(language: str) -> str:
+        return " ".join(str(f["value"][language] if isinstance(f["value"], dict) else f["value"])
+                        for f in FACTS.values() if is_sourced(f)).lower()
+
+    for q in load_questions(ROOT / "tests" / "answers"):
+        if q.set_name == "city_services":
+            assert q.expect.lower() in values(q.language), (q.text, q.expect)

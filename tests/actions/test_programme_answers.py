@@ -155,3 +155,40 @@ def test_passages_are_aligned_in_three_languages() -> None:
         for passage in section["passages"]:
             counts = {lang: len(passage[lang]) for lang in ("fi", "sv", "en")}
             assert len(set(counts.values())) == 1, (passage["id"], counts)
+
+
+def programme_rows() -> list:
+    return knowledge().load("programme")["use_cases"]
+
+
+@pytest.mark.parametrize(("text", "language", "wanted"), [
+    ("how many use cases for residents under knowledge-based decisions run in 2021",
+     "en", {"theme": "knowledge_based_decisions", "user": "residents", "year": 2021}),
+    ("kuinka monta henkilöstölle suunnattua käyttötapausta on vuonna 2022",
+     "fi", {"user": "staff", "year": 2022}),
+    ("hur många användningsfall med statligt stöd har utvecklingsenheten",
+     "sv", {"funded": True, "unit": "development_unit"}),
+    ("how many use cases of the service quality theme got state funding",
+     "en", {"theme": "service_quality_efficiency", "funded": True}),
+])
+def test_conditions_combine_and_counts_are_exact(run_action, text: str, language: str,
+                                                 wanted: dict) -> None:
+    expected = [row for row in programme_rows()
+                if ("theme" not in wanted or row["theme"] == wanted["theme"])
+                and ("user" not in wanted or row.get("primary_user") == wanted["user"])
+                and ("year" not in wanted or wanted["year"] in row["years"])
+                and ("funded" not in wanted or row.get("state_funding"))
+                and ("unit" not in wanted or wanted["unit"] in row["responsible"])]
+    answer = ask(run_action, text, "programme_projects", language)
+    first_line = answer.splitlines()[0]
+    assert re.search(rf"\b{len(expected)}\b", first_line), (first_line, len(expected))
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("is the chatbot for residents or for staff", "en"),
+    ("under which theme is the online shop", "en"),
+    ("minkä teeman alla on verkkokauppa", "fi")])
+def test_questions_about_one_use_case_get_its_row(run_action, text: str, language: str) -> None:
+    answer = ask(run_action, text, "programme_projects", language)
+    theme = {"en": "Theme:", "fi": "Teema:"}[language]
+    assert theme in answer and len(answer) <= 400

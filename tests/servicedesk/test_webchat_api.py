@@ -141,3 +141,22 @@ def test_application_logs_carry_no_message_text(client: TestClient, caplog) -> N
     say(client, conversation, f"haluan puhua ihmisen kanssa, {secret}")
     assert caplog.records, "the gateway logged nothing at all"
     assert secret not in caplog.text
+
+
+def test_answers_carry_sources_links_and_an_honest_unsure(client: TestClient,
+                                                         stored_messages) -> None:
+    """Through the whole stack: a fact with its source, a link, another body, and an
+    "I'm not sure" that the contact log counts as not understood."""
+    conversation = start(client, "en")["conversation_id"]
+    library = say(client, conversation, "when is the main library open?")["messages"][0]
+    assert re.search(r"\(porvoo\.fi, \d{4}\)", library["text"])
+    assert "](https://" in library["text"]
+    assert [b["payload"] for b in library["buttons"]] == ["/more"]
+    more = say(client, conversation, "Tell me more", payload="/more")["messages"][0]
+    assert more["text"].count("• ") > library["text"].count("• ")
+    passport = say(client, conversation, "how do I renew my passport?")["messages"][0]
+    assert "poliisi.fi" in passport["text"]
+    unsure = say(client, conversation, "what colour is the logo of the digital programme")
+    assert "/human_handoff" in [b["payload"] for m in unsure["messages"] for b in m["buttons"]]
+    resident = [m for m in stored_messages(conversation) if m.sender == "resident"]
+    assert [m.outcome for m in resident] == ["answered", "answered", "answered", "fallback"]
