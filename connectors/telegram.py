@@ -227,7 +227,7 @@ class TelegramAdapter:
         """/person: hand the conversation to customer service."""
         current = await self._conversation(chat_id, update.effective_user, None)
         await self.gateway.receive(
-            conversation_id=current.conversation_id, payload=HANDOFF_PAYLOAD,
+            conversation_id=current.conversation_id, payload=HANDOFF_PAYLOAD, payload_checked=True,
             text=desk_text("button_talk_to_person", current.language))
 
     async def _on_text(self, update: Update, chat_id: int) -> None:
@@ -278,7 +278,8 @@ class TelegramAdapter:
             return
         await self._answer(query, None)
         await self.gateway.receive(conversation_id=pressed["conversation_id"],
-                                   text=pressed["title"], payload=pressed["payload"])
+                                   text=pressed["title"], payload=pressed["payload"],
+                                   payload_checked=True)  # the button was this chat's
 
     @staticmethod
     def _pressed(session: Session, chat_id: int, data: str) -> Optional[Dict[str, str]]:
@@ -296,7 +297,7 @@ class TelegramAdapter:
             return
         await self.gateway.receive(conversation_id=current.conversation_id,
                                    text=LANGUAGE_NAMES[language],
-                                   payload=SWITCH_PAYLOADS[language])
+                                   payload=SWITCH_PAYLOADS[language], payload_checked=True)
 
     async def _answer(self, query: Any, text: Optional[str]) -> None:
         """answerCallbackQuery and remove the pressed keyboard (best effort both)."""

@@ -248,3 +248,35 @@ def remember_contact_details(handoff: Handoff, text: str) -> None:
     found = EMAIL.search(text) or PHONE.search(text)
     if found:
         handoff.contact_details = found.group(0)[:255]
+
+
+# How far back a clicked button may have been offered (bot and system messages).
+OFFERED_BUTTONS_LOOKBACK = 20
+
+
+def offered_payload(session: Session, conversation_id: str, payload: str) -> bool:
+    """Whether one of the conversation's recent bot or system messages offered `payload`."""
+    rows = session.execute(
+        select(Message.buttons)
+        .where(Message.conversation_id == conversation_id,
+               Message.sender.in_(("bot", "system")), Message.buttons.is_not(None))
+        .order_by(Message.id.desc()).limit(OFFERED_BUTTONS_LOOKBACK)).scalars()
+    return any(isinstance(button, dict) and button.get("payload") == payload
+               for buttons in rows for button in buttons or [])
+
+
+def rating_awaited(session: Session, conversation_id: str) -> bool:
+    """A rating was asked for (its buttons were offered) and not yet given since."""
+    prompts = session.execute(
+        select(Message.created_at, Message.buttons)
+        .where(Message.conversation_id == conversation_id, Message.sender == "bot",
+               Message.buttons.is_not(None))
+        .order_by(Message.id.desc()).limit(OFFERED_BUTTONS_LOOKBACK)).all()
+    asked = next((created for created, buttons in prompts
+                  if any(str(b.get("payload", "")).startswith("/rate") for b in buttons or [])),
+                 None)
+    if asked is None:
+        return False
+    rated = session.execute(select(func.max(Rating.created_at))
+                            .where(Rating.conversation_id == conversation_id)).scalar()
+    return rated is None or rated < asked

@@ -39,6 +39,12 @@ DEFAULT_DEPARTMENT = "kompassi"
 RATED_CHANNELS = ("webchat", "telegram")
 
 
+def text_only(text: str) -> str:
+    """Typed text as Rasa must read it: never as "/intent{entities}" (which Rasa obeys)."""
+    stripped = text.lstrip()
+    return "\u2215" + stripped[1:] if stripped.startswith("/") else text
+
+
 @dataclass
 class TurnResult:
     """What the resident gets back for one message."""
@@ -94,17 +100,24 @@ class Gateway:
         return self._result(session, conversation, replies)
 
     async def receive(self, *, conversation_id: str, text: str,
-                      payload: Optional[str] = None) -> TurnResult:
-        """Log one resident message, route it, and return the replies."""
+                      payload: Optional[str] = None, payload_checked: bool = False
+                      ) -> TurnResult:
+        """Log one resident message, route it, and return the replies.
+
+        A `payload` counts only when a button of this conversation offered it (or the
+        channel adapter checked it: `payload_checked`); typed text reaches Rasa as text.
+        """
         async with self._lock(conversation_id):
-            stored = await self._db(lambda s: self._store_resident_message(s, conversation_id,
-                                                                           text))
-            message_id, mode, language, department = stored
+            stored = await self._db(lambda s: self._store_resident_message(
+                s, conversation_id, text, None if payload_checked else payload))
+            message_id, mode, language, department, offered = stored
+            if not (payload_checked or offered):
+                payload = None
             if mode == "human":
                 self._publish_to_staff(department, conversation_id)
                 return await self._db(lambda s: self._result(
                     s, contacts.get_conversation(s, conversation_id), []))
-            forwarded = payload or text
+            forwarded = payload or text_only(text)
             try:
                 turn = await self.rasa.send(conversation_id=conversation_id, text=forwarded,
                                             language=language)
@@ -117,14 +130,17 @@ class Gateway:
         self._publish_replies(conversation_id, result)
         return result
 
-    def _store_resident_message(self, session: Session, conversation_id: str,
-                                text: str) -> tuple[int, str, str, Optional[str]]:
+    def _store_resident_message(self, session: Session, conversation_id: str, text: str,
+                                payload: Optional[str]
+                                ) -> tuple[int, str, str, Optional[str], bool]:
         message_id, mode, language = contacts.log_resident_message(session, conversation_id,
                                                                    text)
         handoff = contacts.current_handoff(session, conversation_id) if mode == "human" else None
         if handoff is not None:
             contacts.remember_contact_details(handoff, text)
-        return message_id, mode, language, handoff.department if handoff else None
+        offered = bool(payload) and contacts.offered_payload(session, conversation_id,
+                                                             str(payload))
+        return message_id, mode, language, handoff.department if handoff else None, offered
 
     def _record_turn(self, session: Session, conversation_id: str, message_id: int,
                      turn: BotTurn) -> TurnResult:
@@ -143,7 +159,8 @@ class Gateway:
             outcome="handoff" if handoff else turn.outcome)
         replies = [contacts.add_message(session, conversation, sender="bot", text=r.text,
                                         buttons=r.buttons) for r in turn.replies]
-        if rating and isinstance(rating.get("rating"), int):
+        if (rating and isinstance(rating.get("rating"), int)
+                and contacts.rating_awaited(session, conversation.id)):
             contacts.add_rating(session, conversation, rating["rating"])
         if handoff:
             department = str(handoff.get("department") or DEFAULT_DEPARTMENT)

@@ -39,10 +39,38 @@ def test_close_returns_to_the_bot_which_asks_for_a_rating(client: TestClient, se
     assert client.get(f"/api/webchat/conversations/{conversation}").json()["mode"] == "bot"
     thanks = say(client, conversation, "4", payload=payload)
     assert thanks["messages"][0]["text"] == knowledge().line("rating_thanks", "sv")
+    say(client, conversation, "1", payload=payload.replace("4", "1"))  # replayed: ignored
+    say(client, conversation, "4", payload=payload)
     with Session(engine) as session:
         assert session.execute(select(Rating.rating).where(
             Rating.conversation_id == conversation)).scalars().all() == [4]
     engine.dispose()
+
+
+def ratings_of(settings, conversation: str) -> list:
+    engine = create_engine(settings.database_url, future=True)
+    with Session(engine) as session:
+        found = session.execute(select(Rating.rating).where(
+            Rating.conversation_id == conversation)).scalars().all()
+    engine.dispose()
+    return list(found)
+
+
+def test_typed_intents_and_payloads_never_offered_do_nothing(client: TestClient, settings,
+                                                              stored_messages) -> None:
+    """Rasa obeys "/intent{entities}": residents' text and unoffered payloads must not."""
+    conversation = start(client, "fi")["conversation_id"]
+    typed = say(client, conversation, '/rate{"rating":"1"}')
+    forged = say(client, conversation, "1", payload='/rate{"rating": "1"}')
+    for reply in (typed, forged):
+        assert knowledge().line("rating_thanks", "fi") not in [m["text"] for m in
+                                                                reply["messages"]]
+    assert ratings_of(settings, conversation) == []
+    # The greeting's own button is a payload this conversation was offered.
+    handoff = say(client, conversation, "ihminen", payload="/human_handoff")
+    assert handoff["conversation"]["mode"] == "human"
+    stored = [m.text for m in stored_messages(conversation) if m.sender == "resident"]
+    assert stored == ['/rate{"rating":"1"}', "1", "ihminen"]  # as the resident wrote it
 
 
 def test_claim_tells_the_resident_and_moves_the_queue(client: TestClient) -> None:
