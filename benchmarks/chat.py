@@ -136,6 +136,7 @@ def main() -> int:
     stack = RasaStack(workdir).start()
     port = free_port()
     env = {**process_env(), "ENVIRONMENT": "development", "RASA_URL": stack.rasa_url,
+           "RASA_AUTH_TOKEN": stack.auth_token,
            "ACTION_SERVER_URL": stack.action_url, "RASA_TRACKER_DB_URL": "",
            "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
            "MESSAGES_PER_MINUTE_PER_CONVERSATION": "100000",

@@ -50,7 +50,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         sessions = make_session_factory(engine)
         rasa = RasaClient(rasa_url=settings.rasa_url,
                           action_server_url=settings.action_server_url,
-                          timeout=settings.rasa_timeout_seconds)
+                          timeout=settings.rasa_timeout_seconds,
+                          auth_token=settings.rasa_auth_token.get_secret_value())
         app.state.settings = settings
         app.state.sessions = sessions
         app.state.rasa = rasa

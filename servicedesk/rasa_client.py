@@ -62,8 +62,11 @@ class Understanding:
 class RasaClient:
     """aiohttp, not httpx: its connection pool costs far less CPU per request under load."""
 
-    def __init__(self, *, rasa_url: str, action_server_url: str, timeout: float) -> None:
+    def __init__(self, *, rasa_url: str, action_server_url: str, timeout: float,
+                 auth_token: str = "") -> None:
         self.rasa_url = rasa_url.rstrip("/")
+        # Rasa's own API (/model/parse, /status) wants the token; the REST channel does not.
+        self._token_params = {"token": auth_token} if auth_token else {}
         self.action_server_url = action_server_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: Optional[aiohttp.ClientSession] = None
@@ -74,9 +77,9 @@ class RasaClient:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self._session
 
-    async def _get(self, url: str) -> tuple[int, Any]:
+    async def _get(self, url: str, params: Optional[Dict[str, str]] = None) -> tuple[int, Any]:
         timeout = aiohttp.ClientTimeout(total=HEALTH_TIMEOUT_SECONDS)
-        async with self._http().get(url, timeout=timeout) as response:
+        async with self._http().get(url, timeout=timeout, params=params) as response:
             body = await response.json(content_type=None) if response.status == 200 else None
             return response.status, body
 
@@ -101,8 +104,8 @@ class RasaClient:
     async def parse(self, text: str) -> Understanding:
         """Classify a text with POST /model/parse (no conversation, no tracker)."""
         try:
-            async with self._http().post(self.rasa_url + PARSE_PATH,
-                                         json={"text": text}) as response:
+            async with self._http().post(self.rasa_url + PARSE_PATH, json={"text": text},
+                                         params=self._token_params) as response:
                 response.raise_for_status()
                 data = await response.json(content_type=None)
             if not isinstance(data, dict):
@@ -118,7 +121,7 @@ class RasaClient:
     async def rasa_status(self) -> Dict[str, Any]:
         """Whether the Rasa server is up with a model loaded."""
         try:
-            _status, body = await self._get(self.rasa_url + "/status")
+            _status, body = await self._get(self.rasa_url + "/status", self._token_params)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             return {"ok": False, "error": type(error).__name__}
         model = body.get("model_file") if isinstance(body, dict) else None

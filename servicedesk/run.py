@@ -6,6 +6,7 @@ The processes run under honcho (Procfile); Ctrl-C stops all of them.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -39,7 +40,8 @@ def main() -> int:
     migrate(settings.database_url)
     # Rasa and its action server stay on their standard ports (endpoints.yml).
     # honcho gives each process its own $PORT, so the service desk reads SERVICEDESK_PORT.
-    env = {**os.environ, "SERVICEDESK_PORT": str(settings.port),
+    token = settings.rasa_auth_token.get_secret_value() or secrets.token_urlsafe(32)
+    env = {**os.environ, "SERVICEDESK_PORT": str(settings.port), "RASA_AUTH_TOKEN": token,
            "HOST": os.environ.get("HOST", "127.0.0.1"),
            "RASA_PORT": "5005", "ACTION_PORT": "5055"}
     honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"],

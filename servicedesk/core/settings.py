@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_timeout_seconds: float = 8.0
+    # Rasa's HTTP API token (`rasa run --auth-token`); `make run` makes a new one per start.
+    rasa_auth_token: SecretStr = SecretStr("")
 
     max_message_chars: int = 2000
     # Rate limits on the public web chat: messages per minute.

@@ -22,6 +22,7 @@ from tests.support.stack import RasaStack
 
 def make_settings(database_url: str, stack: RasaStack, **overrides: Any) -> Settings:
     return Settings(environment="test", database_url=database_url, rasa_url=stack.rasa_url,
+                    rasa_auth_token=stack.auth_token,
                     action_server_url=stack.action_url, rasa_tracker_db_url="",
                     rasa_timeout_seconds=10, **overrides)
 

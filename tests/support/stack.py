@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -26,8 +27,9 @@ def free_port() -> int:
 
 
 def process_env() -> dict:
+    # SANIC_HOST: the action server listens on loopback only, as in the Procfile.
     return {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
-            "TF_CPP_MIN_LOG_LEVEL": "3"}
+            "TF_CPP_MIN_LOG_LEVEL": "3", "SANIC_HOST": "127.0.0.1"}
 
 
 def wait_until(url: str, process: subprocess.Popen, ready: str = "") -> None:
@@ -65,6 +67,8 @@ class RasaStack:
     action_port: int = 0
     rasa: Optional[subprocess.Popen] = None
     actions: Optional[subprocess.Popen] = None
+    # Rasa's API token, as `make run` gives it (the REST channel needs none).
+    auth_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
     @property
     def rasa_url(self) -> str:
@@ -80,11 +84,13 @@ class RasaStack:
         endpoints = self.workdir / "endpoints.yml"
         endpoints.write_text(f'action_endpoint:\n  url: "{self.action_url}/webhook"\n')
         self.rasa = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "--enable-api", "-i", "127.0.0.1",
+            [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.auth_token,
+             "-i", "127.0.0.1",
              "--port", str(self.rasa_port), "--model", str(MODEL),
              "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints)],
             cwd=ROOT, env=process_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(f"{self.rasa_url}/status", self.rasa, ready="model_file")
+        wait_until(f"{self.rasa_url}/status?token={self.auth_token}", self.rasa,
+                   ready="model_file")
         return self
 
     def start_actions(self) -> None:
