@@ -10,13 +10,14 @@ from typing import Any, Callable, Dict, List, Optional, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket
-from pydantic import BaseModel, Field, constr
+from pydantic import BaseModel, Field, constr, validator
 from sqlalchemy.orm import Session
 
 from servicedesk.console import work
 from servicedesk.console.auth import StaffIdentity, current_identity, require_role, verify_csrf
 from servicedesk.console.models import HandoffNote
 from servicedesk.core.db import run_in_transaction
+from servicedesk.core.types import storable_text
 from servicedesk.events import conversation_topic, department_topic, stream_to_socket
 from servicedesk.gateway import DEPARTMENTS, Gateway
 from servicedesk.models import Handoff
@@ -29,6 +30,8 @@ MAX_TEXT = 4000
 
 class TextIn(BaseModel):
     text: constr(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)  # type: ignore[valid-type]
+
+    _storable_text = validator("text", allow_reuse=True)(storable_text)
 
 
 class TransferIn(BaseModel):

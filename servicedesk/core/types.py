@@ -29,3 +29,15 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def storable_text(value: Optional[str]) -> Optional[str]:
+    """Text any database can store: no NUL (PostgreSQL refuses it) and no lone UTF-16
+    surrogate (no UTF-8 form). A pydantic validator; the error names the problem."""
+    if value is None:
+        return value
+    if "\x00" in value:
+        raise ValueError("the text contains a NUL character")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValueError("the text contains an unpaired surrogate (not valid Unicode)")
+    return value

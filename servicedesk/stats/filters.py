@@ -10,6 +10,10 @@ from servicedesk import catalogue
 from servicedesk.stats.sql import HELSINKI, Dialect
 
 MAX_RANGE_DAYS = 3 * 366
+# Statistics cover the contact log's years; dates outside are refused, not computed
+# (a day after 9999-12-31 does not exist).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 
 
 class InvalidFilter(ValueError):
@@ -28,6 +32,8 @@ class Filters:
     topic: Optional[str] = None
 
     def __post_init__(self) -> None:
+        if not (FIRST_DAY <= self.start <= LAST_DAY and FIRST_DAY <= self.end <= LAST_DAY):
+            raise InvalidFilter(f"dates must be between {FIRST_DAY} and {LAST_DAY}")
         if self.end < self.start:
             raise InvalidFilter("the end date is before the start date")
         if (self.end - self.start).days > MAX_RANGE_DAYS:

@@ -6,10 +6,11 @@ from typing import Annotated, Any, Dict, List, Literal, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, WebSocket
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, validator
 
 from servicedesk.contacts import ConversationNotFound
 from servicedesk.core.settings import Settings
+from servicedesk.core.types import storable_text
 from servicedesk.events import conversation_topic, stream_to_socket
 from servicedesk.gateway import Gateway, TurnResult
 from servicedesk.ratelimit import RateLimiter
@@ -27,6 +28,8 @@ class ResidentMessage(BaseModel):
                                        "2000 characters by default).")
     payload: Optional[str] = Field(None, max_length=MAX_PAYLOAD_CHARS, regex=r"^/",
                                    description="The payload of a clicked button.")
+
+    _storable_text = validator("text", "payload", allow_reuse=True)(storable_text)
 
 
 class Button(BaseModel):
@@ -158,7 +161,8 @@ async def get_conversation(conversation_id: str, gateway: GatewayDep) -> Dict[st
 @router.get("/conversations/{conversation_id}/messages", response_model=MessagesOut,
             responses={404: {"description": "Unknown conversation"}})
 async def list_messages(conversation_id: str, gateway: GatewayDep,
-                        after: Annotated[str, Query(regex=r"^\d*$")] = "") -> Dict[str, Any]:
+                        after: Annotated[str, Query(regex=r"^\d{0,18}$")] = ""
+                        ) -> Dict[str, Any]:
     """Messages after the cursor (polling fallback of the WebSocket)."""
     try:
         result = await gateway.history(conversation_id, int(after or 0))

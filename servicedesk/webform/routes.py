@@ -89,6 +89,12 @@ class FormInput:
             self.errors["phone"] = text("phone_invalid", lang)
 
 
+def printable(value: str) -> str:
+    """A form field without the characters no database stores (NUL, lone surrogates):
+    browsers never send them, so they are dropped rather than shown as an error."""
+    return "".join(ch for ch in value if ch != "\x00" and not "\ud800" <= ch <= "\udfff")
+
+
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key, salt=TOKEN_SALT)
 
@@ -151,6 +157,7 @@ async def submit_contact(
 ) -> HTMLResponse:
     """Check the form; store the contact; answer with its reference number."""
     settings: Settings = request.app.state.settings
+    message, name, email, phone = (printable(v) for v in (message, name, email, phone))
     form = FormInput(lang=lang if lang in LANGUAGES else "fi", topic=topic.strip(),
                      message=message.strip(), name=" ".join(name.split()),
                      email=email.strip(), phone=" ".join(phone.split()))

@@ -160,3 +160,21 @@ def test_answers_carry_sources_links_and_an_honest_unsure(client: TestClient,
     assert "/human_handoff" in [b["payload"] for m in unsure["messages"] for b in m["buttons"]]
     resident = [m for m in stored_messages(conversation) if m.sender == "resident"]
     assert [m.outcome for m in resident] == ["answered", "answered", "answered", "fallback"]
+
+
+@pytest.mark.parametrize("body", [
+    '{"text": "hei \\ud800"}', '{"text": "hei\\u0000"}', '{"text": "x", "payload": "/a\\u0000"}'])
+def test_text_no_database_can_store_is_422(client: TestClient, stored_messages,
+                                           body: str) -> None:
+    conversation = start(client, "fi")["conversation_id"]
+    response = client.post(f"/api/webchat/conversations/{conversation}/messages",
+                           content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert [m for m in stored_messages(conversation) if m.sender == "resident"] == []
+
+
+def test_a_cursor_beyond_64_bits_is_422(client: TestClient) -> None:
+    conversation = start(client, "fi")["conversation_id"]
+    url = f"/api/webchat/conversations/{conversation}/messages"
+    assert client.get(url, params={"after": "9" * 30}).status_code == 422
+    assert client.get(url, params={"after": "9" * 18}).status_code == 200

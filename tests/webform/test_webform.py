@@ -141,3 +141,10 @@ def test_floods_from_one_address_are_slowed(client: TestClient, database_url: st
     assert answer.status_code == 429 and int(answer.headers["Retry-After"]) > 0
     assert "liian monta" in answer.text and "Neljäs kysymys" in answer.text
     assert count(database_url, Conversation) == 3
+
+
+def test_characters_no_database_stores_are_dropped(client: TestClient,
+                                                   database_url: str) -> None:
+    answer = submit(client, "en", topic="daycare", message="Fees\x00 please", name="A\x00na")
+    assert answer.status_code == 200
+    assert rows(database_url, select(Handoff.department)) == ["education"]
