@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from servicedesk import retention
 from servicedesk.console import api as console_api
 from servicedesk.console import pages as console_pages
 from servicedesk.console.auth import LoginRequired, login_url
+from servicedesk.core import edge
 from servicedesk.core.db import make_engine, make_session_factory, migrate, transaction
 from servicedesk.core.settings import Settings, get_settings
 from servicedesk.events import EventBus
@@ -56,6 +58,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         app.state.sessions = sessions
         app.state.rasa = rasa
         app.state.bus = EventBus()
+        app.state.webchat_sockets = Counter()
         app.state.gateway = Gateway(sessions=sessions, rasa=rasa, bus=app.state.bus)
         app.state.limits = {
             "messages_per_conversation": RateLimiter(
@@ -84,9 +87,17 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             await rasa.close()
             engine.dispose()
 
+    development = settings.environment != "production"
     app = FastAPI(title="Porvoo / Borgå citizen service desk", version="0.1.0",
                   description="Conversation gateway, web chat API and contact log.",
-                  lifespan=lifespan)
+                  lifespan=lifespan,
+                  # The API's documentation pages only where nobody else reaches them.
+                  docs_url="/docs" if development else None,
+                  redoc_url="/redoc" if development else None,
+                  openapi_url="/openapi.json" if development else None)
+    edge.install(app, trusted_proxies=settings.trusted_proxies.split(","),
+                 max_request_bytes=settings.max_request_bytes,
+                 frame_origins=settings.widget_frame_origins.split())
     app.include_router(webchat_api.router)
     # Feature routers (console, statistics, channels) are included below.
     app.include_router(stats_api.router)

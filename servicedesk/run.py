@@ -20,6 +20,8 @@ from servicedesk.core.settings import PROJECT_ROOT, get_settings
 READY_TIMEOUT_SECONDS = 300
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
 def wait_until_ready(url: str, process: subprocess.Popen) -> bool:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline and process.poll() is None:
@@ -34,6 +36,11 @@ def wait_until_ready(url: str, process: subprocess.Popen) -> bool:
 
 def main() -> int:
     settings = get_settings()
+    host = os.environ.get("HOST", "127.0.0.1")
+    if settings.environment == "development" and host not in LOOPBACK_HOSTS:
+        print(f"Refusing to serve development defaults on {host}: set ENVIRONMENT=production "
+              "(with SECRET_KEY and the rest) to serve beyond this machine.", file=sys.stderr)
+        return 2
     # The Procfile's development mail server keeps mail in var/mail (Maildir makes only
     # the last folder), also when the database lives elsewhere.
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
@@ -42,7 +49,7 @@ def main() -> int:
     # honcho gives each process its own $PORT, so the service desk reads SERVICEDESK_PORT.
     token = settings.rasa_auth_token.get_secret_value() or secrets.token_urlsafe(32)
     env = {**os.environ, "SERVICEDESK_PORT": str(settings.port), "RASA_AUTH_TOKEN": token,
-           "HOST": os.environ.get("HOST", "127.0.0.1"),
+           "HOST": host,
            "RASA_PORT": "5005", "ACTION_PORT": "5055"}
     honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"],
                               cwd=PROJECT_ROOT, env=env)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 import ssl
 from pathlib import Path
@@ -30,6 +31,12 @@ class Settings(BaseSettings):
     rasa_auth_token: SecretStr = SecretStr("")
 
     max_message_chars: int = 2000
+    # The edge (servicedesk/core/edge.py). TRUSTED_PROXIES: comma-separated addresses or
+    # networks of the reverse proxies whose X-Forwarded-For is believed (none by default).
+    trusted_proxies: str = ""
+    max_request_bytes: int = 256 * 1024
+    # Origins that may frame the demo page and the widget (the city's own sites).
+    widget_frame_origins: str = ""
     # Rate limits on the public web chat: messages per minute.
     messages_per_minute_per_conversation: int = 20
     messages_per_minute_per_address: int = 60
@@ -138,6 +145,16 @@ class Settings(BaseSettings):
         if values.get("environment") in ("development", "test"):
             return DEVELOPMENT_SECRET
         raise ValueError("SECRET_KEY must be set outside development")
+
+    @validator("trusted_proxies")
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for entry in filter(None, (v.strip() for v in value.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"TRUSTED_PROXIES: {entry!r} is no address or network"
+                                 ) from None
+        return value
 
 
 @functools.lru_cache(maxsize=1)

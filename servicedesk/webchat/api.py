@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any, Dict, List, Literal, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, WebSocket
@@ -18,6 +19,9 @@ from servicedesk.ratelimit import RateLimiter
 router = APIRouter(prefix="/api/webchat", tags=["web chat"])
 MAX_PAYLOAD_CHARS = 200
 
+
+# Live sockets one conversation may hold open at once (tabs of one resident).
+MAX_SOCKETS_PER_CONVERSATION = 5
 
 class NewConversation(BaseModel):
     language: Optional[Literal["fi", "sv", "en"]] = None
@@ -180,8 +184,18 @@ async def live_messages(websocket: WebSocket, conversation_id: str) -> None:
     except ConversationNotFound:
         await websocket.close(code=4404)
         return
-    await websocket.accept()
-    await stream_to_socket(websocket, gateway.bus, conversation_topic(conversation_id))
+    open_sockets: Counter[str] = websocket.app.state.webchat_sockets
+    if open_sockets[conversation_id] >= MAX_SOCKETS_PER_CONVERSATION:
+        await websocket.close(code=4429)  # too many tabs (or a flood) on one conversation
+        return
+    open_sockets[conversation_id] += 1
+    try:
+        await websocket.accept()
+        await stream_to_socket(websocket, gateway.bus, conversation_topic(conversation_id))
+    finally:
+        open_sockets[conversation_id] -= 1
+        if open_sockets[conversation_id] <= 0:
+            del open_sockets[conversation_id]
 
 
 async def rate_limited_handler(request: Request, exc: Exception) -> JSONResponse:
