@@ -19,7 +19,7 @@ from servicedesk import retention
 from servicedesk.console import api as console_api
 from servicedesk.console import pages as console_pages
 from servicedesk.console.auth import LoginRequired, login_url
-from servicedesk.core import edge
+from servicedesk.core import edge, log_privacy
 from servicedesk.core.db import make_engine, make_session_factory, migrate, transaction
 from servicedesk.core.settings import Settings, get_settings
 from servicedesk.events import EventBus
@@ -44,6 +44,7 @@ async def _to_login_page(request: Request, error: Exception) -> RedirectResponse
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
     settings = settings or get_settings()
+    log_privacy.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
