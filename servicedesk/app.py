@@ -19,6 +19,7 @@ from servicedesk import retention
 from servicedesk.console import api as console_api
 from servicedesk.console import pages as console_pages
 from servicedesk.console.auth import LoginRequired, login_url
+from servicedesk.console.login_guard import LoginThrottle
 from servicedesk.core import edge, log_privacy
 from servicedesk.core.db import make_engine, make_session_factory, migrate, transaction
 from servicedesk.core.settings import Settings, get_settings
@@ -60,6 +61,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         app.state.rasa = rasa
         app.state.bus = EventBus()
         app.state.webchat_sockets = Counter()
+        app.state.login_throttle = LoginThrottle()
         app.state.gateway = Gateway(sessions=sessions, rasa=rasa, bus=app.state.bus)
         app.state.limits = {
             "messages_per_conversation": RateLimiter(

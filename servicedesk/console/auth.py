@@ -78,23 +78,42 @@ class LoginPolicy:
     session_lifetime: timedelta = timedelta(hours=10)
 
 
-def log_in(session: Session, username: str, password: str, policy: LoginPolicy,
-           now: Optional[datetime] = None) -> Optional[str]:
-    """Check the password and open a session: the cookie's token, or None when refused.
+@dataclass(frozen=True)
+class LoginCandidate:
+    """What a log-in attempt checks the password against (read in one short transaction)."""
 
-    A refusal returns rather than raises, so that the caller's transaction commits the
-    count of failed attempts (and a lock-out)."""
+    user_id: Optional[int]
+    password_hash: str
+    usable: bool          # exists, active and not over the account-wide ceiling
+
+
+def login_candidate(session: Session, username: str,
+                    now: Optional[datetime] = None) -> LoginCandidate:
+    """The account to check; a dummy hash for an unknown one, so that every attempt costs
+    the same argon2 check and takes as long (unknown, locked, wrong: one answer)."""
     now = now or utcnow()
     user = session.execute(
         select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
     if user is None:
-        password_matches(_DUMMY_HASH, password)
-        return None
-    if not user.active or (user.locked_until is not None and user.locked_until > now):
-        return None
-    if not password_matches(user.password_hash, password):
-        _count_failure(user, policy, now)
-        return None
+        return LoginCandidate(None, _DUMMY_HASH, False)
+    locked = user.locked_until is not None and user.locked_until > now
+    return LoginCandidate(user.id, user.password_hash, bool(user.active) and not locked)
+
+
+def record_failure(session: Session, user_id: int, policy: LoginPolicy,
+                   now: Optional[datetime] = None) -> None:
+    """Counts a failed attempt; the account-wide ceiling stops attempts for a while."""
+    user = session.get(StaffUser, user_id)
+    if user is not None:
+        _count_failure(user, policy, now or utcnow())
+
+
+def open_session(session: Session, user_id: int, password: str, policy: LoginPolicy,
+                 now: Optional[datetime] = None) -> str:
+    """A new session for a user whose password matched: the cookie's token."""
+    now = now or utcnow()
+    user = session.get(StaffUser, user_id)
+    assert user is not None
     user.failed_logins = 0
     user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):
@@ -106,13 +125,28 @@ def log_in(session: Session, username: str, password: str, policy: LoginPolicy,
     return token
 
 
+def log_in(session: Session, username: str, password: str, policy: LoginPolicy,
+           now: Optional[datetime] = None) -> Optional[str]:
+    """All three steps in one transaction (commands and tests; the console's route runs
+    the password check off the database's threads: pages.login)."""
+    candidate = login_candidate(session, username, now)
+    matched = password_matches(candidate.password_hash, password)
+    if candidate.user_id is None:
+        return None
+    if not matched:
+        record_failure(session, candidate.user_id, policy, now)
+        return None
+    if not candidate.usable:
+        return None
+    return open_session(session, candidate.user_id, password, policy, now)
+
+
 def _count_failure(user: StaffUser, policy: LoginPolicy, now: datetime) -> None:
     user.failed_logins += 1
     if user.failed_logins >= policy.max_failures:
         user.locked_until = now + policy.lockout
         user.failed_logins = 0
-        logger.warning("staff account locked after repeated failed log-ins: user_id=%s",
-                       user.id)
+        logger.warning("staff account over its failed log-in ceiling: user_id=%s", user.id)
 
 
 def log_out(session: Session, token: str) -> None:

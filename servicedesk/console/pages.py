@@ -19,6 +19,12 @@ from servicedesk.console import auth, work
 from servicedesk.console.api import in_transaction, load_item, open_items, visible_departments
 from servicedesk.console.auth import StaffIdentity, require_page_role, verify_csrf
 from servicedesk.console.i18n import LANGUAGE_COOKIE, page_language, translator
+from servicedesk.console.login_guard import (
+    HashingBusy,
+    LoginThrottle,
+    off_the_loop,
+    retry_after,
+)
 from servicedesk.console.models import ROLES, DepartmentSettings, StaffUser
 from servicedesk.console.users import InvalidUser, all_users, create_user, update_user
 from servicedesk.core.types import utcnow
@@ -27,6 +33,9 @@ from servicedesk.queue import service_hours
 from servicedesk.texts import LANGUAGES, department_name
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+# A busy password-hashing pool asks the browser to try again this much later.
+BUSY_RETRY_SECONDS = 2
+
 router = APIRouter(prefix="/console", include_in_schema=False)
 LOGIN_FORM_MAX_AGE = 3600
 HOURS_SPAN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
@@ -64,10 +73,14 @@ async def console_home() -> Response:
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request, next: Optional[str] = None,
-                     failed: bool = False) -> HTMLResponse:
+                     failed: bool = False, wait: int = 0) -> HTMLResponse:
     form_token = _login_signer(request).dumps("login")
-    return render(request, "login.html", None, status_code=401 if failed else 200,
-                  next_path=_safe_next(next), form_token=form_token, failed=failed)
+    status = 429 if wait else 401 if failed else 200
+    page = render(request, "login.html", None, status_code=status,
+                  next_path=_safe_next(next), form_token=form_token, failed=failed,
+                  wait=wait)
+    page.headers.update(retry_after(wait))
+    return page
 
 
 @router.post("/login")
@@ -82,10 +95,28 @@ async def login(request: Request, username: str = Form(...), password: str = For
     policy = auth.LoginPolicy(max_failures=settings.console_max_failed_logins,
                               lockout=timedelta(minutes=settings.console_lockout_minutes),
                               session_lifetime=timedelta(hours=settings.console_session_hours))
-    token = await in_transaction(
-        request, lambda s: auth.log_in(s, username.strip().lower(), password, policy))
-    if token is None:  # wrong name or password, locked or inactive: one answer for all
+    name = username.strip().lower()
+    address = request.client.host if request.client else "unknown"
+    throttle: LoginThrottle = request.app.state.login_throttle
+    wait = throttle.wait_seconds(name, address)
+    if wait:
+        return await login_page(request, next, failed=True, wait=wait)
+    candidate = await in_transaction(request, lambda s: auth.login_candidate(s, name))
+    try:
+        matched = await off_the_loop(
+            lambda: auth.password_matches(candidate.password_hash, password))
+    except HashingBusy:
+        return await login_page(request, next, failed=True, wait=BUSY_RETRY_SECONDS)
+    user_id = candidate.user_id
+    if not (matched and candidate.usable and user_id is not None):
+        # Wrong name or password, over the ceiling or inactive: one answer for all.
+        throttle.failed(name, address)
+        if user_id is not None and not matched:
+            await in_transaction(request, lambda s: auth.record_failure(s, user_id, policy))
         return await login_page(request, next, failed=True)
+    throttle.succeeded(name, address)
+    token = await in_transaction(
+        request, lambda s: auth.open_session(s, user_id, password, policy))
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(auth.COOKIE_NAME, token, httponly=True, secure=True, samesite="strict",
                         max_age=int(policy.session_lifetime.total_seconds()), path="/")

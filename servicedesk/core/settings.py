@@ -96,7 +96,9 @@ class Settings(BaseSettings):
 
     # Staff console: log-in lock-out and session lifetime. The session cookie is Secure
     # (browsers accept it on https and on http://localhost / 127.0.0.1).
-    console_max_failed_logins: int = 5
+    # The account-wide ceiling: failures from anywhere before the account waits
+    # CONSOLE_LOCKOUT_MINUTES (each address and account also backs off on its own).
+    console_max_failed_logins: int = 100
     console_lockout_minutes: int = 15
     console_session_hours: int = 10
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import threading
 from datetime import timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
@@ -11,11 +14,13 @@ from sqlalchemy.orm import Session
 from actions.knowledge import knowledge
 from connectors.email_models import WrittenContact
 from servicedesk import contacts
+from servicedesk.app import create_app
+from servicedesk.console import auth
 from servicedesk.console.models import StaffSession, StaffUser
 from servicedesk.core.types import utcnow
 from servicedesk.models import Handoff, Rating
 from servicedesk.texts import department_name, text
-from tests.servicedesk.conftest import create_staff, login, say, start
+from tests.servicedesk.conftest import create_staff, login, make_settings, say, start
 
 
 def ask_for_person(client: TestClient, language: str = "fi") -> tuple[str, int]:
@@ -54,24 +59,69 @@ def test_login_sets_a_secure_http_only_cookie_and_logout_ends_it(client: TestCli
                       cookies={"porvoo_staff_session": cookie.value}).status_code == 401
 
 
-def test_repeated_failed_logins_lock_the_account(client: TestClient, database_url: str) -> None:
-    create_staff(database_url, "ben")
+def form_token_of(client: TestClient) -> str:
     page = client.get("/console/login").text
-    token = page.split('name="form_token" value="')[1].split('"')[0]
-    for _ in range(5):
-        failed = client.post("/console/login", data={"username": "ben", "password": "wrong",
-                                                      "form_token": token})
-        assert failed.status_code == 401
-        assert "Kirjautuminen epäonnistui" in failed.text
-    locked = client.post("/console/login", data={
-        "username": "ben", "password": "correct horse battery", "form_token": token})
-    assert locked.status_code == 401  # the right password does not open a locked account
-    with Session(create_engine(database_url, future=True)) as session:
-        user = session.execute(select(StaffUser).where(StaffUser.username == "ben")).scalar_one()
-        assert user.locked_until is not None and user.locked_until > utcnow()
-        user.locked_until = utcnow() - timedelta(seconds=1)
-        session.commit()
+    return page.split('name="form_token" value="')[1].split('"')[0]
+
+
+def attempt(client: TestClient, username: str, password: str, token: str) -> Any:
+    return client.post("/console/login", data={"username": username, "password": password,
+                                               "form_token": token})
+
+
+def test_failed_logins_back_off_per_address_without_locking_the_real_user(
+        client: TestClient, database_url: str) -> None:
+    create_staff(database_url, "ben")
+    token = form_token_of(client)
+    for _ in range(3):  # the first failures are free
+        failed = attempt(client, "ben", "wrong", token)
+        assert failed.status_code == 401 and "Kirjautuminen epäonnistui" in failed.text
+    slowed = attempt(client, "ben", "correct horse battery", token)
+    assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) >= 1
+    # The attacker's address waits; the real user, from another address, does not.
+    throttle = client.app.state.login_throttle
+    assert throttle.wait_seconds("ben", "198.51.100.7") == 0
+    throttle.succeeded("ben", "testclient")  # (as if the back-off had passed)
     login(client, "ben")
+
+
+def test_unknown_over_the_ceiling_and_wrong_answer_alike(client: TestClient,
+                                                         database_url: str,
+                                                         monkeypatch: Any) -> None:
+    create_staff(database_url, "olli")
+    create_staff(database_url, "pia")
+    with Session(create_engine(database_url, future=True)) as session:
+        user = session.execute(select(StaffUser).where(StaffUser.username == "pia")).scalar_one()
+        user.locked_until = utcnow() + timedelta(minutes=10)  # over the account-wide ceiling
+        session.commit()
+    checked: list = []
+    real_check = auth.password_matches
+    monkeypatch.setattr(auth, "password_matches",
+                        lambda h, p: checked.append(h) or real_check(h, p))
+    token = form_token_of(client)
+    answers = [attempt(client, name, password, token) for name, password in (
+        ("nobody", "whatever"), ("pia", "correct horse battery"), ("olli", "wrong"))]
+    assert {a.status_code for a in answers} == {401}
+    bodies = {re.sub(r'name="form_token" value="[^"]+"', "", a.text) for a in answers}
+    assert len(bodies) == 1  # the same page for all three
+    assert len(checked) == 3  # every attempt costs one argon2 check: no timing difference
+
+
+def test_the_account_wide_ceiling_needs_many_failures(database_url: str, rasa_stack: Any
+                                                      ) -> None:
+    settings = make_settings(database_url, rasa_stack, console_max_failed_logins=4)
+    with TestClient(create_app(settings), base_url="https://testserver") as client:
+        create_staff(database_url, "ville")
+        token = form_token_of(client)
+        for _ in range(4):  # as if from four addresses: each pair's back-off is fresh
+            client.app.state.login_throttle.succeeded("ville", "testclient")
+            assert attempt(client, "ville", "wrong", token).status_code == 401
+        client.app.state.login_throttle.succeeded("ville", "testclient")
+        assert attempt(client, "ville", "correct horse battery", token).status_code == 401
+    with Session(create_engine(database_url, future=True)) as session:
+        user = session.execute(select(StaffUser).where(StaffUser.username == "ville")
+                               ).scalar_one()
+        assert user.locked_until is not None and user.locked_until > utcnow()
 
 
 def test_login_refuses_a_forged_form_and_foreign_redirects(client: TestClient,
@@ -230,3 +280,26 @@ def test_a_written_contact_shows_its_reference(client: TestClient, database_url:
     assert detail["written_contact"]["address"] == "maija@example.fi"
     page = client.get(f"/console/items/{item}").text
     assert "PRV-2026-ABC234" in page and "Reference" in page and "E-mail" in page
+
+
+def test_password_checks_run_on_their_own_pool_and_a_full_queue_says_wait(
+        client: TestClient, database_url: str, monkeypatch: Any) -> None:
+    from servicedesk.console import login_guard
+
+    create_staff(database_url, "wilma")
+    threads: list = []
+    real_check = auth.password_matches
+    monkeypatch.setattr(auth, "password_matches", lambda h, p: threads.append(
+        threading.current_thread().name) or real_check(h, p))
+    login(client, "wilma")
+    assert threads and all(t.startswith("password-hash") for t in threads)
+
+    taken = 0
+    while login_guard._hash_slots.acquire(blocking=False):
+        taken += 1
+    try:
+        busy = attempt(client, "wilma", "correct horse battery", form_token_of(client))
+        assert busy.status_code == 429 and busy.headers["Retry-After"] == "2"
+    finally:
+        for _ in range(taken):
+            login_guard._hash_slots.release()
