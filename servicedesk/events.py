@@ -12,7 +12,7 @@ import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Dict, Set
+from typing import Any, Awaitable, Callable, Dict, Optional, Set
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -63,9 +63,12 @@ def channel_topic(channel: str) -> str:
     return f"channel:{channel}"
 
 
-async def stream_to_socket(websocket: WebSocket, bus: EventBus, *topics: str) -> None:
+async def stream_to_socket(websocket: WebSocket, bus: EventBus, *topics: str,
+                           allowed: Optional[Callable[[], Awaitable[bool]]] = None) -> None:
     """Push every event of `topics` to an accepted WebSocket until the client goes away;
-    a ping after PING_SECONDS of quiet keeps proxies from closing an idle socket."""
+    a ping after PING_SECONDS of quiet keeps proxies from closing an idle socket.
+    `allowed` is asked before each event: when access has ended (log-out, a transfer to
+    another department, a password reset), the socket is closed with 4403 instead."""
     async with bus.subscribe(*topics) as queue:
         receiver = asyncio.create_task(_drain(websocket))
         try:
@@ -76,6 +79,9 @@ async def stream_to_socket(websocket: WebSocket, bus: EventBus, *topics: str) ->
                 if getter not in done:
                     getter.cancel()
                 if receiver in done:
+                    break
+                if getter in done and allowed is not None and not await allowed():
+                    await websocket.close(code=4403)
                     break
                 await websocket.send_json(getter.result() if getter in done else {"type": "ping"})
         except (WebSocketDisconnect, RuntimeError):

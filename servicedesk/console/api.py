@@ -194,8 +194,12 @@ async def queue_socket(websocket: WebSocket, department: Optional[str] = None) -
         await websocket.close(code=4403)
         return
     await websocket.accept()
+
+    async def still_logged_in() -> bool:
+        return await current_identity(websocket) is not None
+
     await stream_to_socket(websocket, websocket.app.state.bus,
-                           *(department_topic(d) for d in departments))
+                           *(department_topic(d) for d in departments), allowed=still_logged_in)
 
 
 @router.websocket("/ws/items/{handoff_id}")
@@ -211,5 +215,14 @@ async def item_socket(websocket: WebSocket, handoff_id: int) -> None:
         return
     await websocket.accept()
     conversation_id = handoff.conversation_id
+
+    async def still_sees_the_item() -> bool:
+        now = await current_identity(websocket)
+        current = await run_in_transaction(websocket.app.state.sessions,
+                                           lambda session: session.get(Handoff, handoff_id))
+        return (now is not None and current is not None
+                and now.sees_department(current.department))
+
     await stream_to_socket(websocket, websocket.app.state.bus, conversation_topic(conversation_id),
-                           f"staff:{conversation_id}", f"item:{handoff_id}")
+                           f"staff:{conversation_id}", f"item:{handoff_id}",
+                           allowed=still_sees_the_item)

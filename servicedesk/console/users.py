@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Iterable, List, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from servicedesk.console.auth import hash_password
-from servicedesk.console.models import ROLES, StaffUser
+from servicedesk.console.models import ROLES, StaffSession, StaffUser
 from servicedesk.texts import LANGUAGES, catalogue_departments
 
 USERNAME = re.compile(r"^[a-z0-9._-]{3,64}$")
@@ -61,6 +61,10 @@ def update_user(session: Session, user: StaffUser, *, role: str, departments: It
         raise ValueError("unknown role or language")
     if (role != "admin" or not active) and _is_last_admin(session, user):
         raise InvalidUser("role", "error_last_admin")
+    if new_password or not active:
+        # A new password or a deactivation ends every session of the user (and their
+        # open console sockets, which check their session at each event).
+        session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     if new_password:
         _check_password(new_password)
         user.password_hash = hash_password(new_password)

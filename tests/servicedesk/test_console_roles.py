@@ -113,3 +113,62 @@ def test_console_sockets_refuse_other_origins(client: TestClient, database_url: 
             headers={"origin": "https://evil.example", "cookie": cookie}) as ws:
         ws.receive_json()
     assert refused.value.code == 4403
+
+
+def handed_off(client: TestClient, database_url: str) -> int:
+    """A resident's handoff to Kompassi; its id."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from servicedesk.models import Handoff
+    from tests.servicedesk.conftest import say, start
+
+    conversation = start(client, "fi")["conversation_id"]
+    say(client, conversation, "haluan puhua ihmisen kanssa")
+    engine = create_engine(database_url, future=True)
+    with Session(engine) as session:
+        found = session.execute(select(Handoff.id).where(
+            Handoff.conversation_id == conversation)).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_item_socket_closes_when_the_item_moves_out_of_sight(client: TestClient,
+                                                                database_url: str) -> None:
+    create_staff(database_url, "anna", departments=("kompassi",))
+    csrf = login(client, "anna")
+    handoff_id = handed_off(client, database_url)
+    cookie = f"porvoo_staff_session={client.cookies['porvoo_staff_session']}"
+    with client.websocket_connect(f"/console/api/ws/items/{handoff_id}",
+                                  headers={"origin": "https://testserver", "cookie": cookie}
+                                  ) as ws:
+        moved = client.post(f"/console/api/items/{handoff_id}/transfer",
+                            json={"department": "technical"}, headers={"X-CSRF-Token": csrf})
+        assert moved.status_code == 200
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                event = ws.receive_json()
+                assert "message" not in event or event.get("type") == "ping", event
+        assert closed.value.code == 4403
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_password_reset_ends_the_users_sessions(client: TestClient, database_url: str) -> None:
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from servicedesk.console.models import StaffUser
+    from servicedesk.console.users import update_user
+
+    create_staff(database_url, "bea")
+    login(client, "bea")
+    assert client.get("/console/api/queue").status_code == 200
+    engine = create_engine(database_url, future=True)
+    with Session(engine) as session, session.begin():
+        user = session.execute(select(StaffUser).where(StaffUser.username == "bea")).scalar_one()
+        update_user(session, user, role=user.role, departments=user.departments,
+                    language=user.language, active=True, display_name="Bea",
+                    new_password="a brand new passphrase")
+    engine.dispose()
+    assert client.get("/console/api/queue").status_code == 401
