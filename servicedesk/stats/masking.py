@@ -3,17 +3,19 @@ or candidate training examples: e-mail addresses, Finnish personal identity code
 numbers (and other long digit runs such as account numbers), and names.
 
 Names cannot be recognised with certainty; the rules err on the side of masking:
-a capitalised word after a name phrase ("nimeni on", "jag heter", "my name is"),
-a common first name anywhere, and capitalised words inside a sentence unless they are
-known words of the city's services. Mask the original text (capitals matter), then
-lower-case it for grouping.
+a word after a name phrase ("nimeni on", "jag heter", "my name is"), a first name or
+surname of the gazetteer (name_gazetteer.txt) in any case, a word after a masked name
+that is a surname or ends like one (-nen, -ström ...), and capitalised words inside a
+sentence unless they are known words of the city's services. Mask the original text
+(capitals matter), then lower-case it for grouping.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from typing import FrozenSet
+from pathlib import Path
+from typing import Dict, FrozenSet
 
 EMAIL = "<email>"
 ID_CODE = "<id_code>"
@@ -36,15 +38,32 @@ WEAK_NAME_PHRASE = re.compile(
     r"(?i:\b(olen|minä olen|täällä|jag är|här är|i am|i'm|this is))\s+"
     rf"({CAPITAL_WORD})((?:\s+{CAPITAL_WORD})?)")
 CAPITALISED = re.compile(r"(?<=[\w,;:)] )([A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?)")
-# Common first names in Porvoo (Finnish and Swedish), lower case.
-FIRST_NAMES = frozenset("""
-aino anna anne annika anja antti ari eero eeva elina elias ella emil emma erik eva hanna
-harri heikki helena helmi henrik ilkka jaana jani janne jari johanna jonas juha juho jukka
-jussi kaisa kalle kari karin katja kristian kristiina lars laura lauri leena liisa lotta
-maija marja marko markus matti mikael mikko minna niklas nina oskar outi paula pekka petri
-pia riikka sanna sari seppo simo sofia susanna tapio teemu timo tuomas tuula ulla veikko
-ville
-""".split())
+GAZETTEER = Path(__file__).with_name("name_gazetteer.txt")
+
+
+def _gazetteer() -> Dict[str, FrozenSet[str]]:
+    """{"first names": ..., "surnames": ...} of name_gazetteer.txt, lower case."""
+    sections: Dict[str, set[str]] = {}
+    current = ""
+    for line in GAZETTEER.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        if line.startswith("["):
+            current = line.strip("[] ")
+            sections[current] = set()
+        else:
+            sections[current].update(line.split())
+    return {name: frozenset(words) for name, words in sections.items()}
+
+
+_NAMES = _gazetteer()
+FIRST_NAMES = _NAMES["first names"]
+SURNAMES = _NAMES["surnames"]
+# Surnames typed in lower case are also known by their endings (-nen, -ström ...),
+# in any case form ("virtaselle", "virtasen").
+SURNAME_ENDINGS = re.compile(
+    r"(?i)^[a-zåäö]{2,}(?:nen|sen|selle|selta|sella|sta|ström|strom|qvist|kvist|berg|lund|"
+    r"holm|gren|blom|roos)$")
 # Capitalised words that are not names: places, services and the city's own terms.
 KNOWN_WORDS = frozenset("""
 porvoo borgå porvoon porvoossa borgås helsinki helsingfors suomi finland finnish swedish
@@ -67,7 +86,18 @@ def mask(text: str) -> str:
     masked = NAME_PHRASE.sub(_mask_introduced_name, masked)
     masked = WEAK_NAME_PHRASE.sub(_mask_introduced_name, masked)
     masked = CAPITALISED.sub(_mask_capitalised, masked)
-    return re.sub(r"\b[\wåäöÅÄÖ-]+\b", _mask_first_name, masked)
+    masked = re.sub(r"\b[\wåäöÅÄÖ-]+\b", _mask_first_name, masked)
+    # A word after a masked name that is a surname, or looks like one, is the surname.
+    return AFTER_NAME.sub(_mask_surname_after_name, masked)
+
+
+AFTER_NAME = re.compile(rf"({re.escape(NAME)})\s+([a-zåäöA-ZÅÄÖ][a-zåäöéü'-]+)")
+
+
+def _mask_surname_after_name(match: re.Match) -> str:
+    word = match.group(2)
+    is_surname = word.lower() in SURNAMES or SURNAME_ENDINGS.match(word)
+    return f"{match.group(1)} {NAME}" if is_surname else match.group(0)
 
 
 def _mask_introduced_name(match: re.Match) -> str:
@@ -81,5 +111,5 @@ def _mask_capitalised(match: re.Match) -> str:
 
 
 def _mask_first_name(match: re.Match) -> str:
-    word = match.group(0)
-    return NAME if word.lower() in FIRST_NAMES else word
+    word = match.group(0).lower()
+    return NAME if word in FIRST_NAMES or word in SURNAMES else match.group(0)
