@@ -20,7 +20,7 @@ from servicedesk.console import api as console_api
 from servicedesk.console import pages as console_pages
 from servicedesk.console.auth import LoginRequired, login_url
 from servicedesk.console.login_guard import LoginThrottle
-from servicedesk.core import edge, log_privacy
+from servicedesk.core import api_docs, edge, log_privacy
 from servicedesk.core.db import make_engine, make_session_factory, migrate, transaction
 from servicedesk.core.settings import Settings, get_settings
 from servicedesk.events import EventBus
@@ -98,6 +98,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                   docs_url="/docs" if development else None,
                   redoc_url="/redoc" if development else None,
                   openapi_url="/openapi.json" if development else None)
+    api_docs.install(app)
     edge.install(app, trusted_proxies=settings.trusted_proxies.split(","),
                  max_request_bytes=settings.max_request_bytes,
                  frame_origins=settings.widget_frame_origins.split())
@@ -121,7 +122,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         """A page like the city's website, with the chat widget on it."""
         return templates.TemplateResponse(request, "demo.html", {"lang": lang})
 
-    @app.get("/health", tags=["operations"])
+    @app.get("/health", tags=["operations"], responses={
+        503: {"description": "Not ready: a part of the system is down"}})
     async def health(request: Request) -> JSONResponse:
         """200 only when the service desk, database, Rasa and action server are ready."""
         state: Dict[str, Any] = await system_health(request.app.state.sessions,

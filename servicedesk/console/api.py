@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 from servicedesk.console import work
 from servicedesk.console.auth import StaffIdentity, current_identity, require_role, verify_csrf
 from servicedesk.console.models import HandoffNote
+from servicedesk.core.api_docs import RowId, error_responses
 from servicedesk.core.db import run_in_transaction
 from servicedesk.core.types import storable_text
 from servicedesk.events import conversation_topic, department_topic, stream_to_socket
 from servicedesk.gateway import DEPARTMENTS, Gateway
 from servicedesk.models import Handoff
 
-router = APIRouter(prefix="/console/api", tags=["staff console"])
+router = APIRouter(prefix="/console/api", tags=["staff console"],
+                   responses=error_responses(401, 403, 404, 409))
 staff = require_role("staff")
 T = TypeVar("T")
 MAX_TEXT = 4000
@@ -90,13 +92,13 @@ async def queue(request: Request, department: Optional[str] = None,
 
 
 @router.get("/items/{handoff_id}")
-async def item(request: Request, handoff_id: int,
+async def item(request: Request, handoff_id: RowId,
                identity: StaffIdentity = Depends(staff)) -> Dict[str, Any]:
     return await load_item(request, identity, handoff_id)
 
 
 @router.post("/items/{handoff_id}/claim", dependencies=[Depends(verify_csrf)])
-async def claim(request: Request, handoff_id: int,
+async def claim(request: Request, handoff_id: RowId,
                 identity: StaffIdentity = Depends(staff)) -> Dict[str, Any]:
     """Take a waiting item. 409 when someone else was first."""
     await load_item(request, identity, handoff_id)
@@ -113,7 +115,7 @@ def require_holder(item: Dict[str, Any], identity: StaffIdentity) -> None:
 
 
 @router.post("/items/{handoff_id}/messages", dependencies=[Depends(verify_csrf)])
-async def reply(request: Request, handoff_id: int, body: TextIn,
+async def reply(request: Request, handoff_id: RowId, body: TextIn,
                 identity: StaffIdentity = Depends(staff)) -> Dict[str, Any]:
     """A reply to the resident, delivered live on their channel."""
     current = await load_item(request, identity, handoff_id)
@@ -125,7 +127,7 @@ async def reply(request: Request, handoff_id: int, body: TextIn,
 
 @router.post("/items/{handoff_id}/notes", status_code=201,
              dependencies=[Depends(verify_csrf)])
-async def add_note(request: Request, handoff_id: int, body: TextIn,
+async def add_note(request: Request, handoff_id: RowId, body: TextIn,
                    identity: StaffIdentity = Depends(staff)) -> Dict[str, Any]:
     """An internal note: staff see it, the resident never does."""
     await load_item(request, identity, handoff_id)
@@ -142,7 +144,7 @@ async def add_note(request: Request, handoff_id: int, body: TextIn,
 
 
 @router.post("/items/{handoff_id}/transfer", dependencies=[Depends(verify_csrf)])
-async def transfer(request: Request, handoff_id: int, body: TransferIn,
+async def transfer(request: Request, handoff_id: RowId, body: TransferIn,
                    identity: StaffIdentity = Depends(staff)) -> Dict[str, Any]:
     """Send the item to another department's queue, waiting again."""
     current = await load_item(request, identity, handoff_id)
@@ -157,7 +159,7 @@ async def transfer(request: Request, handoff_id: int, body: TransferIn,
 
 
 @router.post("/items/{handoff_id}/close", dependencies=[Depends(verify_csrf)])
-async def close(request: Request, handoff_id: int, body: CloseIn,
+async def close(request: Request, handoff_id: RowId, body: CloseIn,
                 identity: StaffIdentity = Depends(staff)) -> Dict[str, Any]:
     """Close with a resolution; the conversation returns to the bot, which asks for a rating."""
     if body.resolution not in work.RESOLUTIONS:
@@ -203,7 +205,7 @@ async def queue_socket(websocket: WebSocket, department: Optional[str] = None) -
 
 
 @router.websocket("/ws/items/{handoff_id}")
-async def item_socket(websocket: WebSocket, handoff_id: int) -> None:
+async def item_socket(websocket: WebSocket, handoff_id: RowId) -> None:
     """Live events of one item's conversation: new messages both ways, notes, state."""
     identity = await _staff_socket(websocket)
     if identity is None:

@@ -27,6 +27,7 @@ from servicedesk.console.login_guard import (
 )
 from servicedesk.console.models import ROLES, DepartmentSettings, StaffUser
 from servicedesk.console.users import InvalidUser, all_users, create_user, update_user
+from servicedesk.core.api_docs import RowId
 from servicedesk.core.types import utcnow
 from servicedesk.gateway import DEPARTMENTS
 from servicedesk.queue import service_hours
@@ -154,7 +155,7 @@ async def queue_table(request: Request, department: Optional[str] = None,
 
 
 @router.get("/items/{handoff_id}/transcript", response_class=HTMLResponse)
-async def transcript_fragment(request: Request, handoff_id: int,
+async def transcript_fragment(request: Request, handoff_id: RowId,
                               identity: StaffIdentity = Depends(require_page_role("staff"))
                               ) -> HTMLResponse:
     item = await load_item(request, identity, handoff_id)
@@ -162,7 +163,7 @@ async def transcript_fragment(request: Request, handoff_id: int,
 
 
 @router.get("/items/{handoff_id}", response_class=HTMLResponse)
-async def item_page(request: Request, handoff_id: int,
+async def item_page(request: Request, handoff_id: RowId,
                     identity: StaffIdentity = Depends(require_page_role("staff"))
                     ) -> HTMLResponse:
     item = await load_item(request, identity, handoff_id)
@@ -216,7 +217,7 @@ async def create_user_form(request: Request, identity: StaffIdentity = Depends(a
 
 
 @router.post("/admin/users/{user_id}", dependencies=[Depends(verify_csrf)])
-async def update_user_form(request: Request, user_id: int,
+async def update_user_form(request: Request, user_id: RowId,
                            identity: StaffIdentity = Depends(admin),
                            display_name: str = Form(""), role: str = Form("staff"),
                            language: str = Form("fi"), departments: List[str] = Form([]),

@@ -9,6 +9,7 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from servicedesk.console.auth import StaffIdentity, require_role
+from servicedesk.core.api_docs import error_responses
 from servicedesk.stats import export
 from servicedesk.stats.filters import Filters
 from servicedesk.stats.i18n import column_header, page_language
@@ -18,7 +19,8 @@ from servicedesk.stats.service import (
     view_for_request,
 )
 
-router = APIRouter(prefix="/api/stats", tags=["statistics"])
+router = APIRouter(prefix="/api/stats", tags=["statistics"],
+                   responses=error_responses(401, 403, 404))
 manager = require_role("manager")
 
 

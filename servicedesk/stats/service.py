@@ -47,7 +47,10 @@ def make_filters(start: Optional[date], end: Optional[date], **chosen: Optional[
                  ) -> Filters:
     """Filters with the default range (the last 30 days); InvalidFilter for a bad value."""
     last = end or today()
-    first = start or last - timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        first = start or last - timedelta(days=DEFAULT_DAYS - 1)
+    except OverflowError:  # an end date in year 1
+        raise InvalidFilter("the end date is out of range") from None
     if chosen.get("channel") and chosen["channel"] not in CHANNELS:
         raise InvalidFilter(f"unknown channel: {chosen['channel']}")
     if chosen.get("language") and chosen["language"] not in LANGUAGES:

@@ -10,13 +10,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, validator
 
 from servicedesk.contacts import ConversationNotFound
+from servicedesk.core.api_docs import error_responses
 from servicedesk.core.settings import Settings
 from servicedesk.core.types import storable_text
 from servicedesk.events import conversation_topic, stream_to_socket
 from servicedesk.gateway import Gateway, TurnResult
 from servicedesk.ratelimit import RateLimiter
 
-router = APIRouter(prefix="/api/webchat", tags=["web chat"])
+router = APIRouter(prefix="/api/webchat", tags=["web chat"],
+                   responses=error_responses(404, 429))
 MAX_PAYLOAD_CHARS = 200
 
 

@@ -18,9 +18,10 @@ from tests.stats.test_api import client  # noqa: F401  (the fixture)
     {"start": "2026-12-01", "end": "2026-12-24"},
     {"start": "2026-05-04", "end": "2026-02-30"},
     {"start": "\x00", "end": "2026-05-10"},
+    {"end": "0001-01-01"},
 ])
-@pytest.mark.parametrize("view", ["volume", "topics", "service_level", "waiting", "assistant",
-                                  "outcomes", "workload", "not_understood"])
+@pytest.mark.parametrize("view", ["volume", "topics", "service-level", "waiting", "assistant",
+                                  "outcomes", "workload", "not-understood"])
 def test_dates_far_away_or_malformed_are_refused_or_answered(client: TestClient,  # noqa: F811
                                                              view: str, params: dict) -> None:
     login(client, "maija")
