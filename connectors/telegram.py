@@ -336,10 +336,12 @@ class TelegramAdapter:
 
     async def _detect(self, text: str) -> Optional[str]:
         """The language of a first message, by the assistant's own detector (over HTTP)."""
+        token = self.settings.rasa_auth_token.get_secret_value()
         try:
             async with httpx.AsyncClient(timeout=self.settings.rasa_timeout_seconds) as http:
                 response = await http.post(f"{self.settings.rasa_url}/model/parse",
-                                           json={"text": text})
+                                           json={"text": text},
+                                           params={"token": token} if token else None)
             guess = response.json().get("language") or {}
         except (httpx.HTTPError, ValueError, AttributeError):
             return None

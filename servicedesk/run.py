@@ -47,7 +47,7 @@ def main() -> int:
     migrate(settings.database_url)
     # Rasa and its action server stay on their standard ports (endpoints.yml).
     # honcho gives each process its own $PORT, so the service desk reads SERVICEDESK_PORT.
-    token = settings.rasa_auth_token.get_secret_value() or secrets.token_urlsafe(32)
+    token = settings.rasa_auth_token.get_secret_value() or secrets.token_hex(24)
     env = {**os.environ, "SERVICEDESK_PORT": str(settings.port), "RASA_AUTH_TOKEN": token,
            "HOST": host,
            "RASA_PORT": "5005", "ACTION_PORT": "5055"}

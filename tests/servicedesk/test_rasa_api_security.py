@@ -46,5 +46,5 @@ def test_the_procfile_keeps_both_on_loopback_with_a_token() -> None:
     procfile = (Path(__file__).resolve().parents[2] / "Procfile").read_text()
     rasa = next(line for line in procfile.splitlines() if line.startswith("rasa:"))
     actions = next(line for line in procfile.splitlines() if line.startswith("actions:"))
-    assert "--auth-token $RASA_AUTH_TOKEN" in rasa and "-i 127.0.0.1" in rasa
+    assert "--auth-token=$RASA_AUTH_TOKEN" in rasa and "-i 127.0.0.1" in rasa
     assert actions.startswith("actions: SANIC_HOST=127.0.0.1 ")

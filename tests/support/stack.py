@@ -68,7 +68,7 @@ class RasaStack:
     rasa: Optional[subprocess.Popen] = None
     actions: Optional[subprocess.Popen] = None
     # Rasa's API token, as `make run` gives it (the REST channel needs none).
-    auth_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    auth_token: str = field(default_factory=lambda: secrets.token_hex(16))
 
     @property
     def rasa_url(self) -> str:
@@ -84,7 +84,7 @@ class RasaStack:
         endpoints = self.workdir / "endpoints.yml"
         endpoints.write_text(f'action_endpoint:\n  url: "{self.action_url}/webhook"\n')
         self.rasa = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.auth_token,
+            [str(VENV_BIN / "rasa"), "run", "--enable-api", f"--auth-token={self.auth_token}",
              "-i", "127.0.0.1",
              "--port", str(self.rasa_port), "--model", str(MODEL),
              "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints)],
