@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import httpx
 import websockets
 
 from servicedesk.core.log_privacy import redact
-from tests.support.stack import VENV_BIN, free_port, process_env, stop, wait_until
+from tests.support.stack import VENV_BIN, RasaStack, free_port, process_env, stop, wait_until
 
 SECRET_TEXT = "salainen asia numero 7"
 
@@ -38,8 +37,9 @@ async def converse(base: str) -> str:
         return conversation
 
 
-def test_a_whole_conversation_leaves_no_secret_in_the_logs(rasa_stack: Any,
-                                                           tmp_path: Path) -> None:
+def test_a_whole_conversation_leaves_no_secret_in_the_logs(tmp_path: Path) -> None:
+    """The service desk's, Rasa's and the action server's logs, as they run in production."""
+    rasa_stack = RasaStack(tmp_path, keep_logs=True).start()
     port = free_port()
     log = tmp_path / "servicedesk.log"
     env = {**process_env(), "ENVIRONMENT": "test", "RASA_URL": rasa_stack.rasa_url,
@@ -57,7 +57,12 @@ def test_a_whole_conversation_leaves_no_secret_in_the_logs(rasa_stack: Any,
             conversation = asyncio.run(converse(f"http://127.0.0.1:{port}"))
         finally:
             stop(server)
+            rasa_stack.stop()
     text = log.read_text()
+    for name in ("rasa", "actions"):
+        other = (tmp_path / f"{name}.log").read_text()
+        assert conversation not in other and SECRET_TEXT not in other, name
+        assert "rate{" not in other and rasa_stack.auth_token not in other, name
     assert "WebSocket" in text, "uvicorn logged no socket at all (is the log captured?)"
     assert conversation not in text
     assert SECRET_TEXT not in text and "rating" not in text

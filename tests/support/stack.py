@@ -10,7 +10,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import httpx
 
@@ -69,6 +69,12 @@ class RasaStack:
     actions: Optional[subprocess.Popen] = None
     # Rasa's API token, as `make run` gives it (the REST channel needs none).
     auth_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    # Where the two servers' output goes: nowhere, or files in workdir (rasa.log,
+    # actions.log) for tests that read the logs.
+    keep_logs: bool = False
+
+    def _output(self, name: str) -> Any:
+        return (self.workdir / f"{name}.log").open("w") if self.keep_logs else subprocess.DEVNULL
 
     @property
     def rasa_url(self) -> str:
@@ -88,7 +94,7 @@ class RasaStack:
              "-i", "127.0.0.1",
              "--port", str(self.rasa_port), "--model", str(MODEL),
              "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints)],
-            cwd=ROOT, env=process_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cwd=ROOT, env=process_env(), stdout=self._output("rasa"), stderr=subprocess.STDOUT)
         wait_until(f"{self.rasa_url}/status?token={self.auth_token}", self.rasa,
                    ready="model_file")
         return self
@@ -97,7 +103,7 @@ class RasaStack:
         self.actions = subprocess.Popen(
             [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(self.action_port),
              "--actions", "actions"],
-            cwd=ROOT, env=process_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cwd=ROOT, env=process_env(), stdout=self._output("actions"), stderr=subprocess.STDOUT)
         wait_until(f"{self.action_url}/health", self.actions)
 
     def stop_rasa(self) -> None:
