@@ -264,7 +264,8 @@ def answer_programme_question(answers: ProgrammeAnswers, intent: str, text: str)
     if intent == "programme_enablers" and len(enablers) == 1 and asks_who(text):
         return ProgrammeReply(answers.enabler(enablers[0]),
                               more=f"programme:enabler:{enablers[0]}")
-    detailed = len(set(terms(text, language)) - generic_terms(language)) >= DETAILED_TERMS
+    specific_terms = set(terms(text, language)) - generic_terms(language)
+    detailed = len(specific_terms) >= DETAILED_TERMS
     found = answers.search(text, intent) if detailed else None
     if found is not None:
         return answers.passage_answer(found[0], text)
@@ -276,9 +277,10 @@ def answer_programme_question(answers: ProgrammeAnswers, intent: str, text: str)
                               more=f"programme:enabler:{enablers[0]}")
     if query.use_case_ids:
         return answers.table_answer(query)
-    if not is_specific(text, language):
+    if not specific_terms:
         return answers.summary(intent)
-    found = found or answers.search(text, intent)
+    if not detailed:  # a detailed question was searched above already
+        found = answers.search(text, intent)
     if found is None:
         return ProgrammeReply(answers.summary(intent).text, understood=False)
     return answers.passage_answer(found[0], text)
@@ -302,12 +304,6 @@ def min_matched_terms(query_terms: int) -> int:
     if query_terms <= 2:
         return 1
     return max(2, math.ceil(query_terms * 0.4))
-
-
-def is_specific(text: str, language: str) -> bool:
-    """Whether the question asks more than "tell me about the programme / its themes"."""
-    generic = generic_terms(language)
-    return any(t not in generic for t in terms(text, language))
 
 
 def more_text(answers: ProgrammeAnswers, key: str) -> str:

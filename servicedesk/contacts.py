@@ -254,27 +254,28 @@ def remember_contact_details(handoff: Handoff, text: str) -> None:
 OFFERED_BUTTONS_LOOKBACK = 20
 
 
-def offered_payload(session: Session, conversation_id: str, payload: str) -> bool:
-    """Whether one of the conversation's recent bot or system messages offered `payload`."""
+def _recent_offers(session: Session, conversation_id: str
+                   ) -> List[Tuple[datetime, List[str]]]:
+    """(when, payloads) of the conversation's recent bot and system messages with buttons,
+    newest first."""
     rows = session.execute(
-        select(Message.buttons)
+        select(Message.created_at, Message.buttons)
         .where(Message.conversation_id == conversation_id,
                Message.sender.in_(("bot", "system")), Message.buttons.is_not(None))
-        .order_by(Message.id.desc()).limit(OFFERED_BUTTONS_LOOKBACK)).scalars()
-    return any(isinstance(button, dict) and button.get("payload") == payload
-               for buttons in rows for button in buttons or [])
+        .order_by(Message.id.desc()).limit(OFFERED_BUTTONS_LOOKBACK)).all()
+    return [(created, [str(b.get("payload", "")) for b in buttons or [] if isinstance(b, dict)])
+            for created, buttons in rows]
+
+
+def offered_payload(session: Session, conversation_id: str, payload: str) -> bool:
+    """Whether one of the conversation's recent bot or system messages offered `payload`."""
+    return any(payload in payloads for _, payloads in _recent_offers(session, conversation_id))
 
 
 def rating_awaited(session: Session, conversation_id: str) -> bool:
     """A rating was asked for (its buttons were offered) and not yet given since."""
-    prompts = session.execute(
-        select(Message.created_at, Message.buttons)
-        .where(Message.conversation_id == conversation_id, Message.sender == "bot",
-               Message.buttons.is_not(None))
-        .order_by(Message.id.desc()).limit(OFFERED_BUTTONS_LOOKBACK)).all()
-    asked = next((created for created, buttons in prompts
-                  if any(str(b.get("payload", "")).startswith("/rate") for b in buttons or [])),
-                 None)
+    asked = next((created for created, payloads in _recent_offers(session, conversation_id)
+                  if any(p.startswith("/rate") for p in payloads)), None)
     if asked is None:
         return False
     rated = session.execute(select(func.max(Rating.created_at))

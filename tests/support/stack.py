@@ -73,8 +73,13 @@ class RasaStack:
     # actions.log) for tests that read the logs.
     keep_logs: bool = False
 
+    _logs: list = field(default_factory=list)
+
     def _output(self, name: str) -> Any:
-        return (self.workdir / f"{name}.log").open("w") if self.keep_logs else subprocess.DEVNULL
+        if not self.keep_logs:
+            return subprocess.DEVNULL
+        self._logs.append((self.workdir / f"{name}.log").open("w"))
+        return self._logs[-1]
 
     @property
     def rasa_url(self) -> str:
@@ -115,3 +120,5 @@ class RasaStack:
     def stop(self) -> None:
         self.stop_rasa()
         self.stop_actions()
+        for log in self._logs:
+            log.close()
